@@ -1,0 +1,299 @@
+//! `/api/auth/*`: signup, login, logout, refresh and the session list.
+
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::response::status::Custom;
+use rocket::serde::json::Json;
+use rocket::{delete, get, post, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::body::Body;
+use super::users::{check_password, User};
+use super::Message;
+use crate::auth::guards::COOKIE;
+use crate::auth::token::Tokens;
+use crate::auth::{AuthLimit, AuthUser, Client};
+use crate::db::{sessions, users, users::NewUser, users::UserRow, Db};
+use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::App;
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![signup, login, logout, logout_all, refresh, list_sessions, revoke_session]
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupRequest {
+    email: Option<String>,
+    password: Option<String>,
+    username: Option<String>,
+    name: Option<String>,
+}
+
+/// `login` is a username or an email; `email` or `username` are accepted in its place.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    login: Option<String>,
+    email: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    message: &'static str,
+    token: String,
+    user: User,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    token: String,
+    user: User,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    id: i64,
+    created_at: String,
+    last_seen_at: String,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    /// True for the session making this request.
+    current: bool,
+}
+
+/// Creates a session row, signs its token and sets the cookie.
+async fn start_session(
+    db: &Db,
+    tokens: &Tokens,
+    client: &Client,
+    cookies: &CookieJar<'_>,
+    user: &UserRow,
+) -> ApiResult<String> {
+    let now = chrono::Utc::now().timestamp();
+    let ip = client.ip.to_string();
+    let session =
+        sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
+            .await?;
+    let token = tokens.issue(user, session.id, now);
+    cookies.add(
+        Cookie::build((COOKIE, token.clone()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(client.secure_cookie)
+            .max_age(rocket::time::Duration::seconds(tokens.ttl)),
+    );
+    Ok(token)
+}
+
+pub fn clear_cookie(cookies: &CookieJar<'_>) {
+    cookies.remove(Cookie::build(COOKIE).path("/"));
+}
+
+/// Create an account (role `user`) and sign in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Created and signed in; also sets the `stockroom_token` cookie", body = AuthResponse),
+        (status = 400, description = "Invalid fields", body = ErrorBody),
+        (status = 409, description = "`email_taken` or `username_taken`", body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[post("/auth/signup", data = "<body>")]
+pub async fn signup(
+    _limit: AuthLimit,
+    client: Client,
+    db: &Db,
+    app: &State<App>,
+    tokens: &State<Tokens>,
+    cookies: &CookieJar<'_>,
+    body: Body<SignupRequest>,
+) -> ApiResult<Custom<Json<AuthResponse>>> {
+    let b = body.0;
+    let mut f = Fields::default();
+    let email = f.require("email", b.email.as_deref(), Email::parse);
+    let username = b
+        .username
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .and_then(|u| f.check("username", Username::parse(u)));
+    let name = b
+        .name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .and_then(|n| f.check("name", DisplayName::parse(n)));
+    let password = f.require("password", b.password, Ok);
+    let (Some(email), Some(password)) = (email, password) else { return Err(f.finish().unwrap_err()) };
+    let name = name.map(DisplayName::into_inner).unwrap_or_else(|| match &username {
+        Some(u) => u.as_str().to_owned(),
+        None => email.local_part().to_owned(),
+    });
+    let related = [email.as_str(), username.as_ref().map_or("", |u| u.as_str()), name.as_str()];
+    if let Err(problem) = check_password(app, &password, &related).await {
+        f.add("password", problem);
+    }
+    f.finish()?;
+
+    let hash = app.hasher.hash(&password).await?;
+    let user = users::insert(
+        &db.write,
+        &NewUser {
+            email: email.as_str(),
+            username: username.as_ref().map(|u| u.as_str()),
+            name: &name,
+            password_hash: &hash,
+            role: "user",
+        },
+    )
+    .await?;
+    let token = start_session(db, tokens, &client, cookies, &user).await?;
+    let body = AuthResponse { message: "User created successfully", token, user: user.into() };
+    Ok(Custom(Status::Created, Json(body)))
+}
+
+/// Sign in with a username or an email.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; also sets the `stockroom_token` cookie", body = AuthResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: unknown login or wrong password", body = ErrorBody),
+        (status = 403, description = "`account_disabled` (only after a correct password)", body = ErrorBody),
+        (status = 429, description = "Too many failures for this login from this client", body = ErrorBody)))]
+#[post("/auth/login", data = "<body>")]
+pub async fn login(
+    _limit: AuthLimit,
+    client: Client,
+    db: &Db,
+    app: &State<App>,
+    tokens: &State<Tokens>,
+    cookies: &CookieJar<'_>,
+    body: Body<LoginRequest>,
+) -> ApiResult<Json<AuthResponse>> {
+    let b = body.0;
+    let mut f = Fields::default();
+    let login = f.require("login", b.login.or(b.email).or(b.username), |l: String| {
+        if l.trim().is_empty() {
+            Err("is required".to_owned())
+        } else {
+            Ok(l.trim().to_owned())
+        }
+    });
+    let password = f.require("password", b.password, Ok);
+    let (Some(login), Some(password)) = (login, password) else { return Err(f.finish().unwrap_err()) };
+
+    app.limits.check_login(client.ip, &login)?;
+    let user = users::by_login(&db.read, &login).await?;
+    let verified = app.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let user = match user {
+        Some(user) if verified.ok => user,
+        _ => {
+            app.limits.login_failed(client.ip, &login);
+            // One stable line for fail2ban; never the password.
+            tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?}", client.ip, login);
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    app.limits.login_succeeded(client.ip, &login);
+    if !user.is_active {
+        return Err(ApiError::AccountDisabled);
+    }
+    if let Some(hash) = verified.rehash {
+        users::set_password(&db.write, user.id, &hash).await?;
+    }
+    let last_login = users::touch_login(&db.write, user.id).await?;
+    let user = UserRow { last_login: Some(last_login), ..user };
+    let token = start_session(db, tokens, &client, cookies, &user).await?;
+    Ok(Json(AuthResponse { message: "Login successful", token, user: user.into() }))
+}
+
+/// Revoke this token's session and clear the cookie.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/auth/logout")]
+pub async fn logout(
+    _limit: AuthLimit,
+    auth: AuthUser,
+    db: &Db,
+    cookies: &CookieJar<'_>,
+) -> ApiResult<Json<Message>> {
+    sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
+    clear_cookie(cookies);
+    Ok(Json(Message::new("Logged out")))
+}
+
+/// Revoke every session of this user, on every device.
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth",
+    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/auth/logout-all")]
+pub async fn logout_all(
+    _limit: AuthLimit,
+    auth: AuthUser,
+    db: &Db,
+    cookies: &CookieJar<'_>,
+) -> ApiResult<Json<Message>> {
+    sessions::revoke_all(&db.write, auth.id(), None).await?;
+    clear_cookie(cookies);
+    Ok(Json(Message::new("Logged out everywhere")))
+}
+
+/// Exchange this token for a new session; the presented one is revoked.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    _limit: AuthLimit,
+    auth: AuthUser,
+    client: Client,
+    db: &Db,
+    tokens: &State<Tokens>,
+    cookies: &CookieJar<'_>,
+) -> ApiResult<Json<TokenResponse>> {
+    // Revoke first: of two concurrent refreshes with one token, only one gets a new session.
+    if !sessions::revoke(&db.write, auth.id(), auth.session_id).await? {
+        return Err(ApiError::Unauthorized);
+    }
+    let token = start_session(db, tokens, &client, cookies, &auth.user).await?;
+    Ok(Json(TokenResponse { token, user: auth.user.into() }))
+}
+
+/// This user's live sessions, newest first.
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth",
+    responses((status = 200, body = Vec<Session>), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/auth/sessions")]
+pub async fn list_sessions(_limit: AuthLimit, auth: AuthUser, db: &Db) -> ApiResult<Json<Vec<Session>>> {
+    let now = chrono::Utc::now().timestamp();
+    let rows = sessions::for_user(&db.read, auth.id(), now).await?;
+    let list = rows
+        .into_iter()
+        .map(|s| Session {
+            current: s.id == auth.session_id,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            user_agent: s.user_agent,
+            ip: s.ip,
+        })
+        .collect();
+    Ok(Json(list))
+}
+
+/// Revoke one of this user's sessions (another user's is 404).
+#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth",
+    params(("id" = i64, Path, description = "Session id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[delete("/auth/sessions/<id>")]
+pub async fn revoke_session(_limit: AuthLimit, auth: AuthUser, db: &Db, id: i64) -> ApiResult<Status> {
+    if sessions::revoke(&db.write, auth.id(), id).await? {
+        Ok(Status::NoContent)
+    } else {
+        Err(ApiError::NotFound("Session"))
+    }
+}

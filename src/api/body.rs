@@ -1,0 +1,78 @@
+//! `Body<T>`: the JSON request body guard. Rocket's `Json<T>` neither checks the content type nor
+//! says which field was wrong, and the spec wants both.
+
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::request::Request;
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::error::{stash, ApiError, ApiResult};
+
+pub struct Body<T>(pub T);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send> FromData<'r> for Body<T> {
+    type Error = ApiError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        match read(req, data).await {
+            Ok(v) => data::Outcome::Success(Body(v)),
+            Err(e) => data::Outcome::Error(stash(req, e)),
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResult<T> {
+    let content_type = req.content_type();
+    if content_type.is_some_and(|ct| !ct.is_json()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let limit = req.rocket().state::<Config>().map_or(65_536, |c| c.body_limit);
+    let bytes =
+        data.open(limit.bytes()).into_bytes().await.map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    if !bytes.is_complete() {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let bytes = bytes.into_inner();
+    // No body at all reads as `{}`, so missing fields are reported by name.
+    let bytes: &[u8] = match (&content_type, bytes.is_empty()) {
+        (None, true) => b"{}",
+        (None, false) => return Err(ApiError::UnsupportedMediaType),
+        _ => &bytes,
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let (field, problem) = match inner.strip_prefix("missing field `") {
+            Some(rest) => {
+                let name = rest.trim_end_matches('`');
+                let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+                (field, "is required".to_owned())
+            }
+            None => (if path == "." { "body".to_owned() } else { path }, humanize(&inner)),
+        };
+        ApiError::field(&field, problem)
+    })
+}
+
+/// serde's "invalid type: string \"x\", expected i64" → "must be an integer".
+fn humanize(serde_message: &str) -> String {
+    let expected = serde_message.rsplit_once("expected ").map(|(_, e)| e).unwrap_or_default();
+    let kind = match expected {
+        e if e.starts_with('i') || e.starts_with('u') && e.len() <= 5 => {
+            if serde_message.contains("integer `-") {
+                "must be a non-negative integer"
+            } else {
+                "must be an integer"
+            }
+        }
+        "a string" => "must be a string",
+        "a boolean" => "must be true or false",
+        e if e.starts_with("a sequence") => "must be an array",
+        e if e.starts_with("struct") || e.starts_with("a map") => "must be an object",
+        _ => return serde_message.to_owned(),
+    };
+    kind.to_owned()
+}

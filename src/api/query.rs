@@ -1,0 +1,141 @@
+//! Query strings parsed by hand so that a bad value is a 400 naming the parameter (Rocket would
+//! forward and answer 404/422), and the paging envelope shared by every big list.
+
+use std::str::FromStr;
+
+use rocket::request::{FromRequest, Outcome, Request};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::Fields;
+use crate::error::{ApiError, ApiResult};
+
+pub struct Query {
+    pairs: Vec<(String, String)>,
+    errors: Fields,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Query {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let pairs = req
+            .uri()
+            .query()
+            .map(|q| q.segments().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+            .unwrap_or_default();
+        Outcome::Success(Query { pairs, errors: Fields::default() })
+    }
+}
+
+impl Query {
+    /// The last non-blank value of `name`, trimmed.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn parse<T: FromStr>(&mut self, name: &str, what: &str) -> Option<T> {
+        let raw = self.text(name)?;
+        match raw.parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.errors.add(name, format!("must be {what}"));
+                None
+            }
+        }
+    }
+
+    /// A whole number ≥ `min`, or nothing.
+    pub fn int(&mut self, name: &str, min: i64) -> Option<i64> {
+        let v: i64 = self.parse(name, &format!("a whole number ≥ {min}"))?;
+        if v < min {
+            self.errors.add(name, format!("must be a whole number ≥ {min}"));
+            return None;
+        }
+        Some(v)
+    }
+
+    /// One of an allow-list, returned as the list's own `&'static str`.
+    pub fn one_of(&mut self, name: &str, allowed: &[&'static str]) -> Option<&'static str> {
+        let raw = self.text(name)?;
+        let found = allowed.iter().find(|a| **a == raw).copied();
+        if found.is_none() {
+            self.errors.add(name, format!("must be one of: {}", allowed.join(", ")));
+        }
+        found
+    }
+
+    pub fn paging(&mut self) -> Paging {
+        let page = self.int("page", 1).unwrap_or(1);
+        let per_page = match self.int("perPage", 1) {
+            Some(n) if n > 100 => {
+                self.errors.add("perPage", "must be between 1 and 100");
+                20
+            }
+            Some(n) => n,
+            None => 20,
+        };
+        Paging { page, per_page }
+    }
+
+    /// Every bad parameter at once, as a 400.
+    pub fn finish(self) -> ApiResult<()> {
+        self.errors.finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn limit(&self) -> i64 {
+        self.per_page
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
+/// Documents `page` and `perPage` on every paged route.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, rename = "perPage")]
+    per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total_items: i64,
+    pub total_pages: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, paging: Paging, total_items: i64) -> Page<T> {
+        Page {
+            items,
+            page: paging.page,
+            per_page: paging.per_page,
+            total_items,
+            total_pages: (total_items + paging.per_page - 1) / paging.per_page,
+        }
+    }
+}

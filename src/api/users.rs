@@ -1,0 +1,421 @@
+//! `/api/users*` and `/api/user/profile`: the signed-in user's account, and user management.
+
+use rocket::http::{CookieJar, Status};
+use rocket::serde::json::Json;
+use rocket::{delete, get, patch, put, State};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::clear_cookie;
+use super::body::Body;
+use super::query::{Page, PageParams, Query};
+use super::Message;
+use crate::auth::guards::{UsersManage, ALL_PERMISSIONS};
+use crate::auth::{AuthUser, Perm};
+use crate::db::{sessions, users, users::UserRow, Db};
+use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::App;
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![
+        me,
+        profile,
+        update_me,
+        change_password,
+        delete_me,
+        list,
+        get_user,
+        update_user,
+        delete_user
+    ]
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    id: i64,
+    username: Option<String>,
+    email: String,
+    name: String,
+    /// `user` or `admin` (an admin has every permission).
+    role: String,
+    /// Granted permissions: `catalog:write`, `orders:manage`, `assets:write`, `users:manage`.
+    permissions: Vec<String>,
+    is_active: bool,
+    created_at: String,
+    updated_at: String,
+    last_login: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(u: UserRow) -> User {
+        User {
+            permissions: u.permission_list(),
+            id: u.id,
+            username: u.username,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            is_active: u.is_active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            last_login: u.last_login,
+        }
+    }
+}
+
+/// The shape of the original design's profile endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileResponse {
+    message: &'static str,
+    user: ProfileUser,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileUser {
+    user_id: i64,
+    email: String,
+    name: String,
+    username: Option<String>,
+}
+
+/// Absent leaves a field unchanged; `"username": null` removes the username.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPatch {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    username: Option<Option<String>>,
+    email: Option<String>,
+    /// Required when a user changes their own email.
+    current_password: Option<String>,
+    /// users:manage only; only an admin may change a role.
+    role: Option<String>,
+    /// users:manage only.
+    permissions: Option<Vec<String>>,
+    /// users:manage only; deactivating revokes every session of the user.
+    is_active: Option<bool>,
+}
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChange {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordConfirmation {
+    password: Option<String>,
+}
+
+/// The password policy, off the async workers (the strength estimator is not free on long input).
+pub async fn check_password(app: &App, password: &str, related: &[&str]) -> Result<(), String> {
+    let policy = app.password_policy();
+    let password = password.to_owned();
+    let related: Vec<String> = related.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+    rocket::tokio::task::spawn_blocking(move || {
+        let related: Vec<&str> = related.iter().map(String::as_str).collect();
+        policy.check(&password, &related)
+    })
+    .await
+    .unwrap_or_else(|_| Err("could not be checked".into()))
+}
+
+/// 403 `wrong_password` unless `password` is this user's; never ends the session.
+async fn confirm_password(app: &App, user: &UserRow, field: &str, password: Option<&str>) -> ApiResult<()> {
+    let Some(password) = password else { return Err(ApiError::field(field, "is required")) };
+    if app.hasher.verify(password, Some(&user.password_hash)).await?.ok {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/users/me", tag = "users",
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/users/me")]
+pub fn me(auth: AuthUser) -> Json<User> {
+    Json(auth.user.into())
+}
+
+/// The signed-in user in the original design's shape.
+#[utoipa::path(get, path = "/api/user/profile", tag = "users",
+    responses((status = 200, body = ProfileResponse), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/user/profile")]
+pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
+    let u = auth.user;
+    Json(ProfileResponse {
+        message: "Profile retrieved successfully",
+        user: ProfileUser { user_id: u.id, email: u.email, name: u.name, username: u.username },
+    })
+}
+
+/// Update the signed-in user's name, username or email (an email change needs `currentPassword`).
+#[utoipa::path(patch, path = "/api/users/me", tag = "users", request_body = UserPatch,
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "`wrong_password`, or role/permission fields without users:manage", body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[patch("/users/me", data = "<body>")]
+pub async fn update_me(
+    auth: AuthUser,
+    db: &Db,
+    app: &State<App>,
+    body: Body<UserPatch>,
+) -> ApiResult<Json<User>> {
+    let id = auth.id();
+    apply_patch(db, app, &auth, id, body.0).await.map(Json)
+}
+
+/// Change the password; every other session of the user is revoked.
+#[utoipa::path(put, path = "/api/users/me/password", tag = "users", request_body = PasswordChange,
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "`wrong_password`", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[put("/users/me/password", data = "<body>")]
+pub async fn change_password(
+    auth: AuthUser,
+    db: &Db,
+    app: &State<App>,
+    body: Body<PasswordChange>,
+) -> ApiResult<Json<Message>> {
+    let b = body.0;
+    let mut f = Fields::default();
+    let current = f.require("currentPassword", b.current_password, Ok);
+    let new = f.require("newPassword", b.new_password, Ok);
+    let u = &auth.user;
+    if let Some(new) = &new {
+        let related = [u.email.as_str(), u.username.as_deref().unwrap_or(""), u.name.as_str()];
+        if let Err(problem) = check_password(app, new, &related).await {
+            f.add("newPassword", problem);
+        }
+    }
+    f.finish()?;
+    let (Some(current), Some(new)) = (current, new) else { unreachable!("checked by finish") };
+    confirm_password(app, u, "currentPassword", Some(&current)).await?;
+    let hash = app.hasher.hash(&new).await?;
+    let mut tx = db.write.begin().await?;
+    users::set_password(&mut *tx, u.id, &hash).await?;
+    sessions::revoke_all(&mut *tx, u.id, Some(auth.session_id)).await?;
+    tx.commit().await?;
+    Ok(Json(Message::new("Password changed")))
+}
+
+/// Delete the signed-in account (password required). Sessions, cart, watchlist and holdings go;
+/// orders stay, detached from the user.
+#[utoipa::path(delete, path = "/api/users/me", tag = "users", request_body = PasswordConfirmation,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "`wrong_password`", body = ErrorBody),
+        (status = 409, description = "`last_admin`", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[delete("/users/me", data = "<body>")]
+pub async fn delete_me(
+    auth: AuthUser,
+    db: &Db,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    body: Body<PasswordConfirmation>,
+) -> ApiResult<Status> {
+    confirm_password(app, &auth.user, "password", body.0.password.as_deref()).await?;
+    remove_user(db, auth.id()).await?;
+    clear_cookie(cookies);
+    Ok(Status::NoContent)
+}
+
+/// All users, optionally filtered by `q` (email, username or name).
+#[utoipa::path(get, path = "/api/users", tag = "users",
+    params(("q" = Option<String>, Query, description = "Substring of email, username or name"), PageParams),
+    responses((status = 200, body = Page<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/users")]
+pub async fn list(_who: Perm<UsersManage>, mut q: Query, db: &Db) -> ApiResult<Json<Page<User>>> {
+    let paging = q.paging();
+    let text = q.text("q");
+    q.finish()?;
+    let (rows, total) = users::page(&db.read, text.as_deref(), paging.limit(), paging.offset()).await?;
+    Ok(Json(Page::new(rows.into_iter().map(User::from).collect(), paging, total)))
+}
+
+fn self_or_manager(auth: &AuthUser, id: i64) -> ApiResult<()> {
+    if auth.id() == id || auth.user.can(UsersManage::NAME) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("You may only see and change your own account."))
+    }
+}
+use crate::auth::guards::Permission;
+
+/// One user: yourself, or anyone with users:manage.
+#[utoipa::path(get, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/users/<id>")]
+pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>> {
+    self_or_manager(&auth, id)?;
+    let user = users::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("User"))?;
+    Ok(Json(user.into()))
+}
+
+/// Update a user: yourself (as `PATCH /api/users/me`), or anyone with users:manage, who may also
+/// set permissions and `isActive`. Only an admin may change a role. The last active admin can't be
+/// demoted or deactivated (409 `last_admin`).
+#[utoipa::path(patch, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[patch("/users/<id>", data = "<body>")]
+pub async fn update_user(
+    auth: AuthUser,
+    db: &Db,
+    app: &State<App>,
+    id: i64,
+    body: Body<UserPatch>,
+) -> ApiResult<Json<User>> {
+    self_or_manager(&auth, id)?;
+    apply_patch(db, app, &auth, id, body.0).await.map(Json)
+}
+
+/// Delete a user: yourself (password required, as `DELETE /api/users/me`), or anyone with
+/// users:manage. The last active admin can't be deleted.
+#[utoipa::path(delete, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body(content = PasswordConfirmation, description = "Only when deleting yourself"),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[delete("/users/<id>", data = "<body>")]
+pub async fn delete_user(
+    auth: AuthUser,
+    db: &Db,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    id: i64,
+    body: Body<PasswordConfirmation>,
+) -> ApiResult<Status> {
+    self_or_manager(&auth, id)?;
+    if auth.id() == id {
+        confirm_password(app, &auth.user, "password", body.0.password.as_deref()).await?;
+        clear_cookie(cookies);
+    }
+    remove_user(db, id).await?;
+    Ok(Status::NoContent)
+}
+
+async fn remove_user(db: &Db, id: i64) -> ApiResult<()> {
+    let mut tx = db.write.begin().await?;
+    let user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    if user.is_admin() && user.is_active && users::other_active_admins(&mut *tx, id).await? == 0 {
+        return Err(last_admin());
+    }
+    users::delete(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn last_admin() -> ApiError {
+    ApiError::conflict("last_admin", "This is the last active admin; appoint another admin first.")
+}
+
+/// The one place a user row changes, whoever asks: checks who may change what, validates every
+/// field, then writes in one transaction with the last-admin rule.
+async fn apply_patch(db: &Db, app: &App, auth: &AuthUser, id: i64, p: UserPatch) -> ApiResult<User> {
+    let manager = auth.user.can(UsersManage::NAME);
+    if !manager && (p.role.is_some() || p.permissions.is_some() || p.is_active.is_some()) {
+        return Err(ApiError::Forbidden("Only user managers may change roles, permissions or activation."));
+    }
+    let mut f = Fields::default();
+    let name = p.name.as_deref().and_then(|n| f.check("name", DisplayName::parse(n)));
+    let username = p.username.as_ref().map(|u| match u.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(u) => f.check("username", Username::parse(u)),
+    });
+    let email = p.email.as_deref().and_then(|e| f.check("email", Email::parse(e)));
+    let role = p.role.as_deref().and_then(|r| {
+        f.check(
+            "role",
+            if r == "user" || r == "admin" {
+                Ok(r.to_owned())
+            } else {
+                Err("must be `user` or `admin`".into())
+            },
+        )
+    });
+    let permissions = p.permissions.as_ref().and_then(|list| {
+        let unknown: Vec<&str> =
+            list.iter().map(String::as_str).filter(|p| !ALL_PERMISSIONS.contains(p)).collect();
+        let parsed = if unknown.is_empty() {
+            Ok(ALL_PERMISSIONS
+                .iter()
+                .filter(|k| list.iter().any(|p| p == *k))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(","))
+        } else {
+            Err(format!(
+                "unknown permission(s): {}; known: {}",
+                unknown.join(", "),
+                ALL_PERMISSIONS.join(", ")
+            ))
+        };
+        f.check("permissions", parsed)
+    });
+    f.finish()?;
+
+    let current = users::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("User"))?;
+    if role.as_ref().is_some_and(|r| *r != current.role) && !auth.user.is_admin() {
+        return Err(ApiError::Forbidden("Only an admin may change a role."));
+    }
+    let email_changes = email.as_ref().is_some_and(|e| e.as_str() != current.email);
+    if email_changes && auth.id() == id {
+        let Some(pw) = p.current_password.as_deref() else {
+            return Err(ApiError::field("currentPassword", "is required to change the email"));
+        };
+        confirm_password(app, &current, "currentPassword", Some(pw)).await?;
+    }
+
+    let mut tx = db.write.begin().await?;
+    let mut user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    let was_active_admin = user.is_admin() && user.is_active;
+    if let Some(n) = name {
+        user.name = n.into_inner();
+    }
+    if let Some(u) = username {
+        user.username = u.map(|u| u.as_str().to_owned());
+    }
+    if let Some(e) = email {
+        user.email = e.as_str().to_owned();
+    }
+    if let Some(r) = role {
+        user.role = r;
+    }
+    if let Some(p) = permissions {
+        user.permissions = p;
+    }
+    if let Some(a) = p.is_active {
+        user.is_active = a;
+    }
+    if was_active_admin
+        && !(user.is_admin() && user.is_active)
+        && users::other_active_admins(&mut *tx, id).await? == 0
+    {
+        return Err(last_admin());
+    }
+    let updated = users::update(&mut tx, &user).await?;
+    if !updated.is_active {
+        sessions::revoke_all(&mut *tx, id, None).await?;
+    }
+    tx.commit().await?;
+    Ok(updated.into())
+}

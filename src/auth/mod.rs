@@ -1,0 +1,8 @@
+//! Who is calling: passwords, tokens, sessions, limits and the request guards built on them.
+
+pub mod guards;
+pub mod limits;
+pub mod password;
+pub mod token;
+
+pub use guards::{AuthLimit, AuthUser, Client, Perm};

@@ -1,0 +1,184 @@
+//! The command line: `serve` (the default), `admin create`, `admin set-password`, `backup`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::password::Hasher;
+use crate::config::Config;
+use crate::db::{sessions, users, Pools};
+use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::error::ApiError;
+use crate::App;
+
+#[derive(Debug, Parser)]
+#[command(name = "stockroom", version, about = "Accounts, a store and a markets desk on one SQLite file.")]
+pub struct Cli {
+    /// Database file (default `stockroom.db`, created if missing).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1).
+    #[arg(long, value_name = "ADDR")]
+    pub address: Option<IpAddr>,
+    /// Port to listen on (default 8000; 0 picks a free one, shown in the log).
+    #[arg(long)]
+    pub port: Option<u16>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the web app (the default).
+    Serve,
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Write a consistent copy of the database to OUT (safe while the server runs).
+    Backup {
+        #[arg(value_name = "OUT.db")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// Set a user's password (and sign them out everywhere).
+    SetPassword {
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Who {
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordSource {
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+impl PasswordSource {
+    pub fn read(&self) -> Result<String, String> {
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| format!("reading stdin: {e}"))?;
+            return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+        }
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot prompt for a password ({e}); use --password-stdin"))?;
+        let again = rpassword::prompt_password("Repeat password: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords do not match".into());
+        }
+        Ok(first)
+    }
+}
+
+fn describe(e: ApiError) -> String {
+    match e {
+        ApiError::Validation(fields) => {
+            fields.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn open(config: &Config) -> Result<Pools, String> {
+    Pools::open(&config.database).await.map_err(|e| e.to_string())
+}
+
+pub async fn admin_create(
+    config: Config,
+    email: &str,
+    username: Option<&str>,
+    name: Option<&str>,
+    password: &str,
+) -> Result<String, String> {
+    let app = App::new(config);
+    let mut f = Fields::default();
+    let email = f.check("email", Email::parse(email));
+    let username = username.and_then(|u| f.check("username", Username::parse(u)));
+    let name = name.and_then(|n| f.check("name", DisplayName::parse(n)));
+    if let Err(problem) = app.password_policy().check(password, &[]) {
+        f.add("password", problem);
+    }
+    f.finish().map_err(describe)?;
+    let email = email.expect("checked");
+    let name = name
+        .map(DisplayName::into_inner)
+        .unwrap_or_else(|| username.as_ref().map_or(email.local_part(), |u| u.as_str()).to_owned());
+    let pools = open(&app.config).await?;
+    let hash = app.hasher.hash(password).await.map_err(describe)?;
+    let user = users::insert(
+        &pools.write,
+        &users::NewUser {
+            email: email.as_str(),
+            username: username.as_ref().map(|u| u.as_str()),
+            name: &name,
+            password_hash: &hash,
+            role: "admin",
+        },
+    )
+    .await
+    .map_err(|e| describe(e.into()))?;
+    pools.write.close().await;
+    Ok(format!("Created admin {} (id {}).", user.email, user.id))
+}
+
+pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Result<String, String> {
+    let app = App::new(config);
+    app.password_policy().check(password, &[]).map_err(|p| format!("password {p}"))?;
+    let pools = open(&app.config).await?;
+    let login = who.email.as_deref().or(who.username.as_deref()).unwrap_or_default();
+    let user = users::by_login(&pools.read, login)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {login}"))?;
+    let hash = Hasher::new(&app.config).hash(password).await.map_err(describe)?;
+    let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
+    users::set_password(&mut *tx, user.id, &hash).await.map_err(|e| e.to_string())?;
+    sessions::revoke_all(&mut *tx, user.id, None).await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(format!("Password set for {}; their sessions were revoked.", user.email))
+}
+
+/// `VACUUM INTO`: a consistent, compact copy, taken while the server may be writing.
+pub async fn backup(config: Config, out: &Path) -> Result<String, String> {
+    if !config.database.exists() {
+        return Err(format!("no database at {}", crate::db::display_path(&config.database)));
+    }
+    if out.exists() {
+        return Err(format!("{} already exists; choose a new file", out.display()));
+    }
+    let pools = open(&config).await?;
+    let target = out.to_str().ok_or("the output path is not valid UTF-8")?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(&pools.write)
+        .await
+        .map_err(|e| format!("backup failed: {e}"))?;
+    Ok(format!("Backed up {} to {}.", crate::db::display_path(&config.database), out.display()))
+}

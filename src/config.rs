@@ -1,0 +1,177 @@
+//! Typed configuration: `Rocket.toml` `[default]` → `STOCKROOM_*` environment → CLI flags.
+//! Extracted and validated once, then managed as Rocket state.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use rocket::figment::providers::{Env, Serialized};
+use rocket::figment::Figment;
+use serde::{Deserialize, Deserializer};
+
+/// Every key has a safe default; `README.md` lists them all.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub database: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub token_ttl: u64,
+    pub cookie_secure: CookieSecure,
+    pub min_password_length: usize,
+    pub min_password_score: u8,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub login_max_failures: u32,
+    pub login_window: u64,
+    pub auth_rate_limit: u32,
+    #[serde(deserialize_with = "ip_list")]
+    pub trusted_proxies: Vec<IpAddr>,
+    pub body_limit: u64,
+    pub currency: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: PathBuf::from("stockroom.db"),
+            jwt_secret: None,
+            token_ttl: 604_800,
+            cookie_secure: CookieSecure::Auto,
+            min_password_length: 8,
+            min_password_score: 2,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            login_max_failures: 5,
+            login_window: 900,
+            auth_rate_limit: 30,
+            trusted_proxies: Vec::new(),
+            body_limit: 65_536,
+            currency: "USD".into(),
+        }
+    }
+}
+
+/// `auto` marks the cookie `Secure` when the request reached us over HTTPS
+/// (as told by a trusted proxy's `X-Forwarded-Proto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    Auto,
+    Always,
+    Never,
+}
+
+impl<'de> Deserialize<'de> for CookieSecure {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(true) => Ok(CookieSecure::Always),
+            Raw::Bool(false) => Ok(CookieSecure::Never),
+            Raw::Text(s) => match s.to_ascii_lowercase().as_str() {
+                "auto" => Ok(CookieSecure::Auto),
+                "true" => Ok(CookieSecure::Always),
+                "false" => Ok(CookieSecure::Never),
+                other => Err(serde::de::Error::custom(format!(
+                    "expected `auto`, `true` or `false`, found `{other}`"
+                ))),
+            },
+        }
+    }
+}
+
+/// Accepts a TOML/env array (`[10.0.0.1, "::1"]`) or a comma-separated string.
+fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::Text(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not an IP address"))))
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl From<rocket::figment::Error> for ConfigError {
+    fn from(e: rocket::figment::Error) -> Self {
+        ConfigError(e.to_string())
+    }
+}
+
+/// Values given on the command line; they override everything else.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+/// Rocket's figment (Rocket.toml + `ROCKET_*`) with `STOCKROOM_*` and the CLI layered on top.
+pub fn figment(overrides: &Overrides) -> Figment {
+    rocket::Config::figment()
+        .merge(Env::prefixed("STOCKROOM_").global())
+        .merge(Serialized::globals(overrides))
+}
+
+impl Config {
+    pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("`{key}` {why}")));
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return bad("jwt_secret", "must be at least 32 bytes long");
+            }
+        }
+        if self.token_ttl == 0 {
+            return bad("token_ttl", "must be at least 1 second");
+        }
+        if !(1..=128).contains(&self.min_password_length) {
+            return bad("min_password_length", "must be between 1 and 128");
+        }
+        if self.min_password_score > 4 {
+            return bad("min_password_score", "must be between 0 and 4");
+        }
+        if let Err(e) =
+            argon2::Params::new(self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism, None)
+        {
+            return bad(
+                "argon2_memory_kib/argon2_iterations/argon2_parallelism",
+                &format!("are not valid argon2 parameters: {e}"),
+            );
+        }
+        if self.login_window == 0 && self.login_max_failures > 0 {
+            return bad("login_window", "must be at least 1 second");
+        }
+        if self.body_limit < 64 {
+            return bad("body_limit", "must be at least 64 bytes");
+        }
+        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return bad("currency", "must be a three-letter ISO 4217 code such as USD");
+        }
+        Ok(())
+    }
+}

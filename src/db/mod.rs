@@ -1,0 +1,154 @@
+//! The SQLite file: pools, per-connection pragmas, embedded migrations, and the query functions
+//! (one file per table family).
+//!
+//! Writes go through a pool of exactly one connection, so in-process write transactions queue in
+//! Rust instead of racing for SQLite's lock (a deferred transaction that upgrades to a write would
+//! otherwise fail with SQLITE_BUSY at once). Reads use a separate pool and run in parallel (WAL).
+
+pub mod sessions;
+pub mod settings;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rocket::figment::Figment;
+use rocket_db_pools::Database;
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Sqlite, SqlitePool};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READ_CONNECTIONS: u32 = 4;
+
+#[derive(Database)]
+#[database("stockroom")]
+pub struct Db(pub Pools);
+
+pub struct Pools {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path} is not a Stockroom database (or it is corrupt): {source}")]
+    NotADatabase { path: String, source: sqlx::Error },
+    #[error(
+        "{path} was written by a newer Stockroom (schema version {found}, this binary knows up to \
+         {known}); refusing to open it. Upgrade Stockroom or point --db at another file."
+    )]
+    Newer { path: String, found: i64, known: i64 },
+    #[error("could not switch {0} to WAL journaling (is the file on a network or read-only disk?)")]
+    NoWal(String),
+    #[error("migrating {path} failed: {source}")]
+    Migrate { path: String, source: sqlx::migrate::MigrateError },
+    #[error("database {0}: {1}")]
+    Sqlx(String, sqlx::Error),
+    #[error("database configuration: {0}")]
+    Config(#[from] rocket::figment::Error),
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        .synchronous(SqliteSynchronous::Normal)
+        .statement_cache_capacity(256)
+        .log_statements(tracing::log::LevelFilter::Trace)
+}
+
+impl Pools {
+    /// Opens (creating if missing) the database file, refuses files from a newer version or that
+    /// are not SQLite without writing to them, switches to WAL and runs the embedded migrations.
+    pub async fn open(path: &Path) -> Result<Pools, OpenError> {
+        let shown = path.display().to_string();
+        let sqlx_err = |e| OpenError::Sqlx(shown.clone(), e);
+        // journal_mode is set once below, not per connection: WAL persists in the file, and a
+        // file we refuse must not be changed.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options(path))
+            .await
+            .map_err(sqlx_err)?;
+        check_version(&write, &shown).await?;
+
+        let mode: String =
+            sqlx::query_scalar("PRAGMA journal_mode = WAL").fetch_one(&write).await.map_err(sqlx_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::NoWal(shown));
+        }
+        MIGRATOR.run(&write).await.map_err(|source| OpenError::Migrate { path: shown.clone(), source })?;
+
+        let read = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(options(path))
+            .await
+            .map_err(sqlx_err)?;
+        Ok(Pools { read, write })
+    }
+}
+
+async fn check_version(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> {
+    let not_db = |source| OpenError::NotADatabase { path: shown.to_owned(), source };
+    let has_table: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(not_db)?;
+    if has_table == 0 {
+        return Ok(());
+    }
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+            .fetch_one(pool)
+            .await
+            .map_err(not_db)?;
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    match found {
+        Some(found) if found > known => Err(OpenError::Newer { path: shown.to_owned(), found, known }),
+        _ => Ok(()),
+    }
+}
+
+#[rocket::async_trait]
+impl rocket_db_pools::Pool for Pools {
+    type Connection = PoolConnection<Sqlite>;
+    type Error = OpenError;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let url: PathBuf = figment.extract_inner("url")?;
+        Pools::open(&url).await
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        self.write.acquire().await.map_err(|e| OpenError::Sqlx("write pool".into(), e))
+    }
+
+    async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Now, as the API writes timestamps: RFC 3339 UTC with milliseconds.
+pub fn timestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The resolved path, logged at start so a mistyped `--db` is noticed.
+pub fn display_path(path: &Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    };
+    abs.display().to_string()
+}

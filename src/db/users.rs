@@ -1,0 +1,154 @@
+//! Queries on `users`.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::timestamp;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub username: Option<String>,
+    pub name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub permissions: String,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_login: Option<String>,
+}
+
+impl UserRow {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+
+    pub fn permission_list(&self) -> Vec<String> {
+        self.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// An admin has every permission.
+    pub fn can(&self, permission: &str) -> bool {
+        self.is_admin() || self.permissions.split(',').any(|p| p == permission)
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub username: Option<&'a str>,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+}
+
+pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
+    let now = timestamp();
+    sqlx::query_as(
+        "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(u.email)
+    .bind(u.username)
+    .bind(u.name)
+    .bind(u.password_hash)
+    .bind(u.role)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(db).await
+}
+
+/// `login` is an email when it contains `@` (usernames never do), else a username.
+pub async fn by_login(db: impl SqliteExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = if login.contains('@') {
+        "SELECT * FROM users WHERE email = lower(?)"
+    } else {
+        "SELECT * FROM users WHERE username = ? COLLATE NOCASE"
+    };
+    sqlx::query_as(sql).bind(login.trim()).fetch_optional(db).await
+}
+
+pub async fn set_password(db: impl SqliteExecutor<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+        .bind(hash)
+        .bind(timestamp())
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn touch_login(db: impl SqliteExecutor<'_>, id: i64) -> Result<String, sqlx::Error> {
+    let now = timestamp();
+    sqlx::query("UPDATE users SET last_login = ? WHERE id = ?").bind(&now).bind(id).execute(db).await?;
+    Ok(now)
+}
+
+/// The full set of editable columns; callers start from the current row and change what they may.
+pub async fn update(conn: &mut SqliteConnection, u: &UserRow) -> Result<UserRow, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE users SET email = ?, username = ?, name = ?, role = ?, permissions = ?,
+         is_active = ?, updated_at = ? WHERE id = ? RETURNING *",
+    )
+    .bind(&u.email)
+    .bind(&u.username)
+    .bind(&u.name)
+    .bind(&u.role)
+    .bind(&u.permissions)
+    .bind(u.is_active)
+    .bind(timestamp())
+    .bind(u.id)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(db).await.map(|_| ())
+}
+
+/// Active admins other than `except`: the last one may not be demoted, deactivated or deleted.
+pub async fn other_active_admins(db: impl SqliteExecutor<'_>, except: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id != ?")
+        .bind(except)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn page(
+    db: &sqlx::SqlitePool,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    let pattern = q.map(|q| format!("%{}%", escape_like(q)));
+    let filter = "(?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR username LIKE ?1 ESCAPE '\\'
+                   OR name LIKE ?1 ESCAPE '\\')";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {filter}"))
+        .bind(&pattern)
+        .fetch_one(db)
+        .await?;
+    let rows = sqlx::query_as(&format!("SELECT * FROM users WHERE {filter} ORDER BY id LIMIT ?2 OFFSET ?3"))
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Makes user text literal inside a LIKE pattern.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,109 @@
+//! Stockroom: accounts, a store and a markets desk behind one login, as a JSON API and an
+//! embedded web app on one SQLite file. `build` assembles the real application; the binary and
+//! the tests both use it.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod web;
+
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+use rocket_db_pools::Database;
+
+use auth::limits::Limits;
+use auth::password::Hasher;
+use auth::token::Tokens;
+use config::{Config, ConfigError};
+use db::Db;
+use domain::PasswordPolicy;
+
+/// State shared by every request.
+pub struct App {
+    pub config: Config,
+    pub hasher: Hasher,
+    pub limits: Limits,
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App { hasher: Hasher::new(&config), limits: Limits::new(&config), config }
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: self.config.min_password_length,
+            min_score: self.config.min_password_score,
+        }
+    }
+}
+
+/// The application for a figment (see `config::figment`): validated config, database, routes.
+pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
+    let config = Config::from_figment(&figment)?;
+    let figment = figment
+        .merge(("databases.stockroom.url", &config.database))
+        .merge(("ident", "Stockroom"))
+        // We derive the client address ourselves, honouring `trusted_proxies`.
+        .merge(("ip_header", false));
+    Ok(rocket::custom(figment)
+        .manage(App::new(config))
+        .attach(Db::init())
+        .attach(AdHoc::try_on_ignite("JWT secret", load_tokens))
+        .attach(http::Http)
+        .attach(AdHoc::on_liftoff("announce", |rocket| Box::pin(announce(rocket))))
+        .mount("/api", api::routes())
+        .mount("/", web::routes())
+        .register("/api", rocket::catchers![error::api_catcher])
+        .register("/", rocket::catchers![web::not_found]))
+}
+
+async fn load_tokens(rocket: Rocket<Build>) -> rocket::fairing::Result {
+    let app = rocket.state::<App>().expect("managed in build()");
+    let (configured, ttl) = (app.config.jwt_secret.clone(), app.config.token_ttl);
+    let Some(db) = Db::fetch(&rocket) else { return Err(rocket) };
+    let secret = match configured {
+        Some(s) => s,
+        None => match db::settings::jwt_secret(&db.write).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("could not load or store the JWT secret: {e}");
+                return Err(rocket);
+            }
+        },
+    };
+    Ok(rocket.manage(Tokens::new(secret.as_bytes(), ttl)))
+}
+
+async fn announce(rocket: &Rocket<rocket::Orbit>) {
+    let app = rocket.state::<App>().expect("managed in build()");
+    let c = rocket.config();
+    tracing::info!(
+        "Stockroom {} listening on http://{}:{} (database {})",
+        env!("CARGO_PKG_VERSION"),
+        c.address,
+        c.port,
+        db::display_path(&app.config.database)
+    );
+    // Expired sessions are dead already; this only keeps the table small.
+    if let Some(db) = Db::fetch(rocket) {
+        let write = db.write.clone();
+        rocket::tokio::spawn(async move {
+            loop {
+                let now = chrono::Utc::now().timestamp();
+                if let Err(e) = db::sessions::purge_expired(&write, now).await {
+                    tracing::warn!("purging expired sessions failed: {e}");
+                }
+                rocket::tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        });
+    }
+}
