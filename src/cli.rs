@@ -24,6 +24,9 @@ pub struct Cli {
     /// Port to listen on (default 8000; 0 picks a free one, shown in the log).
     #[arg(long)]
     pub port: Option<u16>,
+    /// Fill an empty database with sample data and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

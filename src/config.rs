@@ -108,9 +108,18 @@ fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// One line per problem, each naming its key as the README spells it and where the value came from.
 impl From<rocket::figment::Error> for ConfigError {
     fn from(e: rocket::figment::Error) -> Self {
-        ConfigError(e.to_string())
+        let lines: Vec<String> = e
+            .into_iter()
+            .map(|e| {
+                let key = e.path.join(".").to_lowercase();
+                let from = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+                format!("`{key}`: {}{from}", e.kind)
+            })
+            .collect();
+        ConfigError(lines.join("; "))
     }
 }
 

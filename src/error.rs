@@ -256,13 +256,15 @@ pub fn api_catcher(status: Status, req: &Request<'_>) -> ApiError {
 /// The methods of the mounted routes whose path matches this request's, if any.
 fn allowed_methods(req: &Request<'_>) -> Option<String> {
     let path: Vec<&str> = req.uri().path().segments().collect();
-    let mut methods: Vec<Method> = req
-        .rocket()
-        .routes()
-        .filter(|r| r.method != req.method() && path_matches(r.uri.path(), &path))
-        .map(|r| r.method)
-        .collect();
-    if methods.is_empty() {
+    let mut methods: Vec<Method> =
+        // Only API routes: the web app's catch-all `GET /<path..>` would match anything.
+        req.rocket()
+            .routes()
+            .filter(|r| r.uri.path().starts_with("/api/") && path_matches(r.uri.path(), &path))
+            .map(|r| r.method)
+            .collect();
+    // A route with this very method exists: its segment did not parse or the thing is not there.
+    if methods.is_empty() || methods.contains(&req.method()) {
         return None;
     }
     if methods.contains(&Method::Get) {

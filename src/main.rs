@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let overrides = Overrides { database: cli.db.clone(), address: cli.address, port: cli.port };
     let figment = config::figment(&overrides);
     let result = match cli.command {
-        None | Some(Command::Serve) => serve(figment),
+        None | Some(Command::Serve) => serve(figment, cli.demo),
         Some(command) => Config::from_figment(&figment)
             .map_err(|e| e.to_string())
             .and_then(|config| rocket::execute(run(command, config))),
@@ -40,8 +40,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(figment: rocket::figment::Figment) -> Result<String, String> {
+fn serve(figment: rocket::figment::Figment, demo: bool) -> Result<String, String> {
     let rocket = stockroom::build(figment).map_err(|e| e.to_string())?;
+    let config = rocket.state::<stockroom::App>().expect("managed by build()").config.clone();
+    // Open (and migrate) once before launching, so that a refused database file is reported
+    // in one plain sentence with a non-zero exit, whatever the log level.
+    rocket::execute(async {
+        let pools = stockroom::db::Pools::open(&config.database).await.map_err(|e| e.to_string())?;
+        pools.write.close().await;
+        pools.read.close().await;
+        Ok::<_, String>(())
+    })?;
+    if demo {
+        println!("{}", rocket::execute(stockroom::demo::seed(&config))?);
+    }
     rocket::execute(rocket.launch()).map(|_| String::new()).map_err(|e| format!("could not start: {e}"))
 }
 

@@ -91,8 +91,16 @@ async fn start_session(
     Ok(token)
 }
 
+/// An expired cookie, sent whether or not this request came with one (a bearer logout still
+/// clears a browser's cookie for the same session).
 pub fn clear_cookie(cookies: &CookieJar<'_>) {
-    cookies.remove(Cookie::build(COOKIE).path("/"));
+    cookies.add(
+        Cookie::build((COOKIE, ""))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(rocket::time::Duration::ZERO),
+    );
 }
 
 /// Create an account (role `user`) and sign in.
@@ -126,16 +134,22 @@ pub async fn signup(
         .filter(|n| !n.trim().is_empty())
         .and_then(|n| f.check("name", DisplayName::parse(n)));
     let password = f.require("password", b.password, Ok);
-    let (Some(email), Some(password)) = (email, password) else { return Err(f.finish().unwrap_err()) };
+    if let Some(password) = &password {
+        let related = [
+            email.as_ref().map_or("", |e| e.as_str()),
+            username.as_ref().map_or("", |u| u.as_str()),
+            name.as_ref().map_or("", |n| n.as_str()),
+        ];
+        if let Err(problem) = check_password(app, password, &related).await {
+            f.add("password", problem);
+        }
+    }
+    f.finish()?;
+    let (Some(email), Some(password)) = (email, password) else { unreachable!("checked by finish") };
     let name = name.map(DisplayName::into_inner).unwrap_or_else(|| match &username {
         Some(u) => u.as_str().to_owned(),
         None => email.local_part().to_owned(),
     });
-    let related = [email.as_str(), username.as_ref().map_or("", |u| u.as_str()), name.as_str()];
-    if let Err(problem) = check_password(app, &password, &related).await {
-        f.add("password", problem);
-    }
-    f.finish()?;
 
     let hash = app.hasher.hash(&password).await?;
     let user = users::insert(

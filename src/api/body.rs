@@ -5,8 +5,8 @@ use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
-use crate::config::Config;
 use crate::error::{stash, ApiError, ApiResult};
+use crate::App;
 
 pub struct Body<T>(pub T);
 
@@ -27,7 +27,7 @@ async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResu
     if content_type.is_some_and(|ct| !ct.is_json()) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let limit = req.rocket().state::<Config>().map_or(65_536, |c| c.body_limit);
+    let limit = req.rocket().state::<App>().map_or(65_536, |app| app.config.body_limit);
     let bytes =
         data.open(limit.bytes()).into_bytes().await.map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     if !bytes.is_complete() {

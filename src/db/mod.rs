@@ -76,7 +76,12 @@ impl Pools {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options(path))
             .await
-            .map_err(sqlx_err)?;
+            .map_err(|e| match e {
+                sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
+                    OpenError::NotADatabase { path: shown.clone(), source: e }
+                }
+                e => OpenError::Sqlx(shown.clone(), e),
+            })?;
         check_version(&write, &shown).await?;
 
         let mode: String =

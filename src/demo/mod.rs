@@ -1,0 +1,51 @@
+//! `--demo`: fills an *empty* database (no users yet) with sample data and a demo admin, and
+//! says how to sign in. A database that has users is left exactly as it was.
+
+use sqlx::SqliteConnection;
+
+use crate::config::Config;
+use crate::db::{users, Pools};
+use crate::App;
+
+pub const ADMIN_USERNAME: &str = "admin";
+
+pub async fn seed(config: &Config) -> Result<String, String> {
+    let pools = Pools::open(&config.database).await.map_err(|e| e.to_string())?;
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pools.read)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Ok("--demo: the database already has users, so no demo data was added.".into());
+    }
+    let app = App::new(config.clone());
+    // Random, so that a demo left running on a network is not an open door.
+    let password = format!("demo-{}", hex::encode(rand::random::<[u8; 6]>()));
+    let hash = app.hasher.hash(&password).await.map_err(|e| e.to_string())?;
+    let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
+    users::insert(
+        &mut *tx,
+        &users::NewUser {
+            email: "admin@demo.stockroom.test",
+            username: Some(ADMIN_USERNAME),
+            name: "Demo Admin",
+            password_hash: &hash,
+            role: "admin",
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    sample_data(&mut tx).await.map_err(|e| format!("loading demo data failed: {e}"))?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    pools.write.close().await;
+    pools.read.close().await;
+    Ok(format!(
+        "--demo: sample data loaded. Sign in as `{ADMIN_USERNAME}` (admin@demo.stockroom.test) \
+         with password `{password}`."
+    ))
+}
+
+/// Each capability adds its sample rows here, inside the seeding transaction.
+async fn sample_data(_tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    Ok(())
+}
