@@ -1,0 +1,217 @@
+// Account: profile, password, sessions, delete account.
+import { get, post, patch, put, del } from '../api.js';
+import { state, update, PERMISSIONS, hasPerm } from '../state.js';
+import {
+  h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, badge, loading, actionError, withButton,
+  showFieldProblems,
+} from '../dom.js';
+import { dateTime, relativeTime, date } from '../format.js';
+import { navigate, setTitle } from '../router.js';
+import { passwordField } from './auth.js';
+
+export async function accountPage(ctx) {
+  setTitle('Account');
+  const user = state.user;
+  const sessionsBody = h('div', { class: 'card-body' }, loading('Loading sessions…'));
+
+  ctx.root.replaceChildren(
+    pageHeader('Your account', { subtitle: `Signed in as ${user.email}` }),
+    h('div', { class: 'account-grid' },
+      h('div', { class: 'stack' },
+        profileCard(user),
+        passwordCard(() => loadSessions(sessionsBody)),
+        sessionsCard(sessionsBody)),
+      h('div', { class: 'stack' },
+        summaryCard(user),
+        deleteCard())));
+
+  await loadSessions(sessionsBody);
+}
+
+function card(title, body, { test, description, danger } = {}) {
+  const id = `card-${title.toLowerCase().replace(/\W+/g, '-')}`;
+  return h('section', { class: ['card', danger && 'card-danger'], 'aria-labelledby': id, test },
+    h('div', { class: 'card-head' },
+      h('h2', { class: 'card-title', id }, title),
+      description ? h('p', { class: 'card-description' }, description) : null),
+    body);
+}
+
+function summaryCard(user) {
+  const perms = PERMISSIONS.filter((p) => hasPerm(p.id, user));
+  return card('Summary', h('dl', { class: 'facts card-body', test: 'account-summary' },
+    h('dt', null, 'Role'), h('dd', null, badge(user.role === 'admin' ? 'Administrator' : 'Member', user.role === 'admin' ? 'accent' : 'neutral', 'account-role')),
+    h('dt', null, 'Permissions'), h('dd', null, perms.length
+      ? h('ul', { class: 'chip-list' }, perms.map((p) => h('li', { class: 'chip' }, p.label)))
+      : h('span', { class: 'muted' }, 'None')),
+    h('dt', null, 'Member since'), h('dd', null, date(user.createdAt)),
+    h('dt', null, 'Last login'), h('dd', null, user.lastLogin ? dateTime(user.lastLogin) : '—')));
+}
+
+function profileCard(user) {
+  const original = { name: user.name || '', username: user.username || '', email: user.email };
+  const passwordWrap = passwordField({
+    name: 'currentPassword', label: 'Current password', autocomplete: 'current-password', test: 'profile-current-password',
+    hint: 'Needed to change your email address.',
+  });
+  passwordWrap.hidden = true;
+
+  const form = h('form', { class: 'form card-body', test: 'profile-form', 'aria-label': 'Profile' },
+    formError(),
+    field({ name: 'name', label: 'Display name', value: original.name, autocomplete: 'name', test: 'profile-name' }),
+    field({ name: 'username', label: 'Username', value: original.username, autocomplete: 'username', test: 'profile-username', autocapitalize: 'none', spellcheck: 'false', hint: '3–32 letters, digits, “_”, “.” or “-”. Leave empty to log in by email only.' }),
+    field({ name: 'email', label: 'Email', type: 'email', value: original.email, autocomplete: 'email', test: 'profile-email', autocapitalize: 'none', spellcheck: 'false' }),
+    passwordWrap,
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', test: 'profile-submit' }, 'Save profile')));
+
+  const emailInput = form.elements.namedItem('email');
+  emailInput.addEventListener('input', () => {
+    passwordWrap.hidden = emailInput.value.trim().toLowerCase() === original.email.toLowerCase();
+  });
+
+  onSubmit(form, async () => {
+    const v = values(form);
+    const body = {};
+    const name = v.name.trim();
+    const username = v.username.trim();
+    const email = v.email.trim();
+    if (name !== original.name) body.name = name || null;
+    if (username !== original.username) body.username = username || null;
+    if (email.toLowerCase() !== original.email.toLowerCase()) {
+      if (!v.currentPassword) {
+        showFieldProblems(form, { currentPassword: 'Enter your current password to change your email.' });
+        return;
+      }
+      body.email = email;
+      body.currentPassword = v.currentPassword;
+    }
+    if (!Object.keys(body).length) { toast('Nothing changed.', 'info'); return; }
+    const updated = await patch('/users/me', body);
+    Object.assign(original, { name: updated.name || '', username: updated.username || '', email: updated.email });
+    form.elements.namedItem('name').value = original.name;
+    form.elements.namedItem('username').value = original.username;
+    emailInput.value = original.email;
+    form.elements.namedItem('currentPassword').value = '';
+    passwordWrap.hidden = true;
+    update({ user: updated });
+    toast('Profile saved.', 'success');
+  });
+
+  return card('Profile', form, { test: 'profile-card' });
+}
+
+function passwordCard(afterChange) {
+  const form = h('form', { class: 'form card-body', test: 'password-form', 'aria-label': 'Change password' },
+    formError(),
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: state.user.username || state.user.email, hidden: true, tabindex: '-1', 'aria-hidden': 'true', disabled: true }),
+    passwordField({ name: 'currentPassword', label: 'Current password', autocomplete: 'current-password', required: true, test: 'password-current' }),
+    passwordField({ name: 'newPassword', label: 'New password', autocomplete: 'new-password', required: true, test: 'password-new', hint: 'At least 8 characters. Your other sessions will be signed out.' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', test: 'password-submit' }, 'Change password')));
+
+  onSubmit(form, async () => {
+    const v = values(form);
+    await put('/users/me/password', { currentPassword: v.currentPassword, newPassword: v.newPassword });
+    form.reset();
+    toast('Password changed. Your other sessions were signed out.', 'success');
+    afterChange();
+  });
+  return card('Password', form, { test: 'password-card' });
+}
+
+function sessionsCard(body) {
+  const all = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'logout-all' }, 'Sign out everywhere');
+  all.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: 'Sign out everywhere?',
+      message: 'Every session, including this one, ends now. You will need to log in again.',
+      confirmLabel: 'Sign out everywhere',
+      danger: true,
+    });
+    if (!ok) return;
+    await withButton(all, 'Signing out…', async () => {
+      try {
+        await post('/auth/logout-all', undefined, { auth: false });
+      } catch (err) {
+        if (err.status !== 401) { toast(err.message, 'error'); return; }
+      }
+      update({ user: null, cartCount: null });
+      toast('You have been signed out on every device.', 'success');
+      navigate('/login');
+    });
+  });
+  const head = h('div', { class: 'card-head card-head-row' },
+    h('div', null,
+      h('h2', { class: 'card-title', id: 'card-sessions' }, 'Sessions'),
+      h('p', { class: 'card-description' }, 'Devices and browsers signed in to your account.')),
+    all);
+  return h('section', { class: 'card', 'aria-labelledby': 'card-sessions', test: 'sessions-card' }, head, body);
+}
+
+async function loadSessions(body) {
+  const errors = actionError('sessions-error');
+  const sessions = await get('/auth/sessions');
+  sessions.sort((a, b) => (b.current - a.current) || String(b.lastSeenAt || b.createdAt).localeCompare(String(a.lastSeenAt || a.createdAt)));
+  const list = h('ul', { class: 'session-list', test: 'sessions-list' }, sessions.map((s) => sessionRow(s, errors)));
+  body.replaceChildren(errors.el, sessions.length ? list : h('p', { class: 'muted' }, 'No sessions.'));
+}
+
+function sessionRow(session, errors) {
+  const agent = describeAgent(session.userAgent);
+  const row = h('li', { class: 'session', test: 'session-row', dataset: { sessionId: session.id, current: session.current ? '1' : '0' } },
+    h('div', { class: 'session-main' },
+      h('p', { class: 'session-agent', title: session.userAgent || '' }, agent,
+        session.current ? badge('This device', 'accent', 'session-current') : null),
+      h('p', { class: 'session-meta muted' },
+        `Last active ${relativeTime(session.lastSeenAt || session.createdAt)}`,
+        session.ip ? ` · ${session.ip}` : '',
+        ` · signed in ${date(session.createdAt)}`)));
+  if (!session.current) {
+    const revoke = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'session-revoke', 'aria-label': `Sign out ${agent}` }, 'Sign out');
+    revoke.addEventListener('click', () => withButton(revoke, 'Signing out…', async () => {
+      errors.clear();
+      try {
+        await del(`/auth/sessions/${session.id}`);
+        row.remove();
+        toast('That session has been signed out.', 'success');
+      } catch (err) {
+        errors.show(err);
+      }
+    }));
+    row.append(revoke);
+  }
+  return row;
+}
+
+/** "Firefox on Linux" from a User-Agent string. */
+export function describeAgent(ua) {
+  if (!ua) return 'Unknown device';
+  const browser = [
+    [/Edg\//, 'Edge'], [/OPR\/|Opera/, 'Opera'], [/Firefox\//, 'Firefox'], [/Chrome\//, 'Chrome'],
+    [/Version\/.*Safari\//, 'Safari'], [/^curl\//, 'curl'], [/HeadlessChrome/, 'Headless Chrome'],
+  ].find(([re]) => re.test(ua))?.[1];
+  const os = [
+    [/iPhone|iPad|iPod/, 'iOS'], [/Android/, 'Android'], [/Windows/, 'Windows'], [/Mac OS X|Macintosh/, 'macOS'],
+    [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux'],
+  ].find(([re]) => re.test(ua))?.[1];
+  if (browser && os) return `${browser} on ${os}`;
+  if (browser) return browser;
+  return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
+}
+
+function deleteCard() {
+  const form = h('form', { class: 'form card-body', test: 'delete-account-form', 'aria-label': 'Delete account' },
+    h('p', null, 'Deleting your account removes your sessions, cart, watchlist and portfolio. Past orders are kept for the shop’s records, without your name on them. This cannot be undone.'),
+    formError(),
+    passwordField({ name: 'password', label: 'Confirm with your password', autocomplete: 'current-password', required: true, test: 'delete-account-password' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-danger', test: 'delete-account-submit' }, 'Delete my account')));
+
+  onSubmit(form, async () => {
+    const v = values(form);
+    if (!v.password) { showFieldProblems(form, { password: 'Enter your password to confirm.' }, 'Confirm with your password.'); return; }
+    await del('/users/me', { password: v.password });
+    update({ user: null, cartCount: null });
+    toast('Your account has been deleted.', 'success');
+    navigate('/', { replace: true });
+  }, { busyLabel: 'Deleting…' });
+  return card('Delete account', form, { test: 'delete-account-card', danger: true });
+}
