@@ -1,29 +1,15 @@
 //! The real binary: CLI commands, startup refusals, port 0, graceful shutdown, logs.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 use crate::helpers::PASSWORD;
-
-const BIN: &str = env!("CARGO_BIN_EXE_stockroom");
-
-fn cmd(db: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.arg("--db")
-        .arg(db)
-        .env("STOCKROOM_ARGON2_MEMORY_KIB", "256")
-        .env("STOCKROOM_ARGON2_ITERATIONS", "1")
-        .env("RUST_LOG", "info");
-    c
-}
+use crate::server::{cmd, Server, BIN};
 
 fn run_with_stdin(mut c: Command, input: &str) -> Output {
     let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -33,65 +19,6 @@ fn run_with_stdin(mut c: Command, input: &str) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(db: &Path) -> Server {
-        let mut child = cmd(db).args(["--port", "0"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("listening on http://") {
-                    let addr = line[at + 20..].split_whitespace().next().unwrap().to_owned();
-                    let _ = tx.send(addr);
-                }
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("server announced its address");
-        Server { child, addr, log }
-    }
-
-    /// A minimal HTTP/1.1 exchange over a fresh connection.
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let status = raw[9..12].parse().unwrap();
-        let payload = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        (status, serde_json::from_str(payload).unwrap_or(Value::Null))
-    }
-
-    fn login(&self, login: &str, password: &str) -> (u16, Value) {
-        self.call("POST", "/api/auth/login", None, Some(json!({"login": login, "password": password})))
-    }
-
-    /// SIGTERM, then the exit status and everything logged.
-    fn stop(mut self) -> (bool, String) {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        let log = self.log.lock().unwrap().clone();
-        (status.success(), log)
-    }
 }
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
