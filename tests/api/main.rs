@@ -8,3 +8,4 @@ mod accounts;
 mod auth_tokens;
 mod cli;
 mod conventions;
+mod web;
