@@ -242,7 +242,12 @@ pub fn api_catcher(status: Status, req: &Request<'_>) -> ApiError {
             Some(allow) => ApiError::MethodNotAllowed(allow),
             None => ApiError::NotFound("Route"),
         },
-        400 => ApiError::InvalidJson("the request could not be read".into()),
+        // Every 400 of ours is stashed; an unstashed one is Rocket refusing a method it does not
+        // know (it then calls the request a GET), so the path's real methods are the answer.
+        400 => match route_methods(req) {
+            Some(allow) => ApiError::MethodNotAllowed(allow),
+            None => ApiError::NotFound("Route"),
+        },
         401 => ApiError::Unauthorized,
         403 => ApiError::Forbidden("You are not allowed to do that."),
         413 => ApiError::PayloadTooLarge(0),
@@ -253,8 +258,13 @@ pub fn api_catcher(status: Status, req: &Request<'_>) -> ApiError {
     }
 }
 
-/// The methods of the mounted routes whose path matches this request's, if any.
+/// For a 404: the methods of the routes matching this path, unless one has the request's method.
 fn allowed_methods(req: &Request<'_>) -> Option<String> {
+    route_methods(req).filter(|allow| !allow.split(", ").any(|m| m == req.method().as_str()))
+}
+
+/// The methods of the mounted API routes whose path matches this request's, if any.
+fn route_methods(req: &Request<'_>) -> Option<String> {
     let path: Vec<&str> = req.uri().path().segments().collect();
     let mut methods: Vec<Method> =
         // Only API routes: the web app's catch-all `GET /<path..>` would match anything.
@@ -263,8 +273,7 @@ fn allowed_methods(req: &Request<'_>) -> Option<String> {
             .filter(|r| r.uri.path().starts_with("/api/") && path_matches(r.uri.path(), &path))
             .map(|r| r.method)
             .collect();
-    // A route with this very method exists: its segment did not parse or the thing is not there.
-    if methods.is_empty() || methods.contains(&req.method()) {
+    if methods.is_empty() {
         return None;
     }
     if methods.contains(&Method::Get) {

@@ -172,3 +172,15 @@ fn invalid_configuration_is_refused_with_the_key_named() {
     assert!(text(&out.stderr).contains("jwt_secret"), "{}", text(&out.stderr));
     assert!(!db.exists(), "nothing was created");
 }
+
+#[test]
+fn a_method_http_does_not_know_is_405_with_allow() {
+    let (_dir, db) = temp();
+    let server = Server::start(&db);
+    let (status, body) = server.call("QUERY", "/api/health", None, None);
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let (status, body) = server.call("QUERY", "/api/no-such-thing", None, None);
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    server.stop();
+}
