@@ -186,6 +186,55 @@ impl PasswordPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // No input makes a parser panic; what it accepts obeys its rule and parses to itself.
+        #[test]
+        fn email_parse_is_total_and_normalising(raw in "\\PC{0,300}|[ A-Za-z0-9._%+-]{0,70}@[A-Za-z0-9.-]{0,70}") {
+            if let Ok(e) = Email::parse(&raw) {
+                let s = e.as_str();
+                prop_assert!(s.chars().count() <= 254);
+                prop_assert_eq!(s, s.trim());
+                prop_assert_eq!(s.to_lowercase(), s);
+                prop_assert!(s.contains('@') && !s.chars().any(char::is_whitespace));
+                prop_assert_eq!(Email::parse(s), Ok(e.clone()));
+            }
+        }
+
+        #[test]
+        fn username_parse_is_total(raw in "\\PC{0,40}|[A-Za-z0-9_.@-]{0,40}") {
+            if let Ok(u) = Username::parse(&raw) {
+                let s = u.as_str();
+                prop_assert!((3..=32).contains(&s.len()));
+                prop_assert!(!s.contains('@'));
+                prop_assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)));
+                prop_assert_eq!(Username::parse(s), Ok(u.clone()));
+            }
+        }
+
+        #[test]
+        fn text_parse_is_total(raw in "\\PC{0,120}|[\\x00-\\x1f a-z]{0,20}", max in 1usize..110) {
+            if let Ok(t) = text(&raw, max) {
+                prop_assert!(!t.is_empty() && t.chars().count() <= max);
+                prop_assert_eq!(t.trim(), t.as_str());
+                prop_assert!(!t.chars().any(char::is_control));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn password_policy_never_panics(raw in "\\PC{0,140}", min_length in 1usize..20, min_score in 0u8..=4) {
+            let policy = PasswordPolicy { min_length, min_score };
+            let len = raw.chars().count();
+            match policy.check(&raw, &["someone@example.com"]) {
+                Ok(()) => prop_assert!(len >= min_length && len <= MAX_PASSWORD_LENGTH),
+                Err(reason) => prop_assert!(!reason.is_empty()),
+            }
+        }
+    }
 
     #[test]
     fn emails() {

@@ -139,3 +139,54 @@ impl<T> Page<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn query(pairs: &[(&str, &str)]) -> Query {
+        let pairs = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Query { pairs, errors: Fields::default() }
+    }
+
+    proptest! {
+        /// Whatever arrives, paging either fails as a 400 or yields bounds that cannot overflow.
+        #[test]
+        fn paging_is_total_and_bounded(page in "-?[0-9]{0,25}|\\PC{0,8}", per_page in "-?[0-9]{0,25}|\\PC{0,8}") {
+            let mut q = query(&[("page", &page), ("perPage", &per_page)]);
+            let p = q.paging();
+            if q.finish().is_ok() {
+                prop_assert!(p.page >= 1);
+                prop_assert!((1..=100).contains(&p.per_page));
+                prop_assert!(p.offset() >= 0);
+                let pg = Page::<()>::new(vec![], p, i64::MAX / 2);
+                prop_assert!(pg.total_pages >= 1);
+            }
+        }
+
+        #[test]
+        fn one_of_accepts_only_the_list(raw in "\\PC{0,12}") {
+            let mut q = query(&[("sort", &raw)]);
+            let got = q.one_of("sort", &["name", "-name", "price"]);
+            match got {
+                Some(v) => prop_assert_eq!(v, raw.trim()),
+                None => prop_assert!(raw.trim().is_empty() || q.finish().is_err()),
+            }
+        }
+    }
+
+    #[test]
+    fn paging_defaults_and_errors() {
+        let mut q = query(&[]);
+        let p = q.paging();
+        assert_eq!((p.page, p.per_page, p.offset()), (1, 20, 0));
+        let mut q = query(&[("page", "3"), ("perPage", "100")]);
+        assert_eq!(q.paging().offset(), 200);
+        for (page, per_page) in [("0", "20"), ("1", "0"), ("1", "101"), ("x", "20")] {
+            let mut q = query(&[("page", page), ("perPage", per_page)]);
+            q.paging();
+            assert!(q.finish().is_err(), "{page} {per_page}");
+        }
+    }
+}
