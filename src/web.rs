@@ -57,11 +57,8 @@ fn versioned_index() -> &'static [u8] {
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let etag = format!("\"{}\"", version(&self.file));
-        let body: Vec<u8> = if self.name == "index.html" {
-            versioned_index().to_vec()
-        } else {
-            self.file.data.into_owned()
-        };
+        let body: Vec<u8> =
+            if self.name == "index.html" { versioned_index().to_vec() } else { self.file.data.into_owned() };
         let ext = self.name.rsplit_once('.').map_or("", |(_, e)| e);
         let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
         let cache = if self.immutable { "public, max-age=31536000, immutable" } else { "no-cache" };

@@ -54,7 +54,12 @@ impl Browser {
         for _ in 0..50 {
             match builder.connect(&url).await {
                 Ok(client) => {
-                    return Browser { client, driver, base: format!("http://{}", server.addr), _profile: profile }
+                    return Browser {
+                        client,
+                        driver,
+                        base: format!("http://{}", server.addr),
+                        _profile: profile,
+                    }
                 }
                 Err(e) => last = Some(e),
             }
@@ -79,7 +84,12 @@ impl Browser {
 
     async fn el(&self, test: &str) -> fantoccini::elements::Element {
         let css = format!("[data-test='{test}']");
-        self.client.wait().at_most(WAIT).for_element(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("{test}: {e}"))
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("{test}: {e}"))
     }
 
     async fn fill(&self, test: &str, text: &str) {
@@ -124,12 +134,7 @@ impl Browser {
 
     async fn logout(&self) {
         self.click("nav-logout").await;
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css("[data-test='nav-login']"))
-            .await
-            .unwrap();
+        self.client.wait().at_most(WAIT).for_element(Locator::Css("[data-test='nav-login']")).await.unwrap();
     }
 
     async fn close(mut self) {
@@ -168,7 +173,12 @@ async fn a_new_user_shops_and_an_admin_adds_the_product() {
     b.ready("admin-categories").await;
     b.fill("admin-category-name", "Kitchen").await;
     b.click("admin-category-submit").await;
-    b.client.wait().at_most(WAIT).for_element(Locator::Css("[data-test='admin-category-row']")).await.unwrap();
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-test='admin-category-row']"))
+        .await
+        .unwrap();
     b.goto("/admin/products").await;
     b.ready("admin-products").await;
     b.click("admin-product-new").await;
@@ -207,7 +217,12 @@ async fn a_new_user_shops_and_an_admin_adds_the_product() {
     assert!(b.text("cart-total").await.contains("$25.00"), "cart total: {}", b.text("cart-total").await);
     b.shot("cart").await;
     b.click("checkout").await;
-    b.client.wait().at_most(WAIT).for_element(Locator::Css("body[data-page='order'][data-ready='1']")).await.unwrap();
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("body[data-page='order'][data-ready='1']"))
+        .await
+        .unwrap();
     b.goto("/orders").await;
     b.ready("orders").await;
     let row = b.el("order-row").await;
@@ -268,7 +283,12 @@ async fn the_screener_filters_and_the_portfolio_shows_profit() {
     b.fill("holding-form-quantity", "2").await;
     b.fill("holding-form-cost-basis", "150.00").await;
     b.click("holding-form-submit").await;
-    b.client.wait().at_most(WAIT).for_element(Locator::Css("[data-test='holding-row'][data-symbol='AAA']")).await.unwrap();
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-test='holding-row'][data-symbol='AAA']"))
+        .await
+        .unwrap();
     b.ready("portfolio").await;
     let profit = b.text("portfolio-total-profit").await;
     assert!(profit.contains("50.00") && profit.contains('+'), "profit shown: {profit}");

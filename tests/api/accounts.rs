@@ -42,14 +42,17 @@ async fn signup_returns_user_token_and_cookie() {
     }
     assert!(!cookie.contains("Secure"), "cookie_secure=auto without HTTPS: {cookie}");
     // The stored password is an argon2id PHC string, never the password.
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{hash}");
 }
 
 #[rocket::async_test]
 async fn signup_name_defaults_to_email_local_part_and_cookie_secure_is_configurable() {
     let app = TestApp::with(|f| f.merge(("cookie_secure", true))).await;
-    let r = app.post("/api/auth/signup", &Req::default(), json!({"email": "bo@x.io", "password": PASSWORD})).await;
+    let r = app
+        .post("/api/auth/signup", &Req::default(), json!({"email": "bo@x.io", "password": PASSWORD}))
+        .await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["user"]["name"], "bo");
     assert_eq!(r.body["user"]["username"], serde_json::Value::Null);
@@ -76,14 +79,20 @@ async fn signup_reports_every_invalid_field() {
     let f = fields(&r);
     assert_eq!(f["email"], "must be a valid email address");
     assert_eq!(f["password"], "must be 8 to 128 characters");
-    assert!(f["username"].as_str().unwrap().starts_with("must be 3 to 32") || f["username"].as_str().unwrap().contains("only contain"));
+    assert!(
+        f["username"].as_str().unwrap().starts_with("must be 3 to 32")
+            || f["username"].as_str().unwrap().contains("only contain")
+    );
     assert_eq!(f["name"], "must be at most 100 characters");
 
-    let r = app.post("/api/auth/signup", &Req::default(), json!({"email": "c@x.io", "password": "password123"})).await;
+    let r = app
+        .post("/api/auth/signup", &Req::default(), json!({"email": "c@x.io", "password": "password123"}))
+        .await;
     assert_error(&r, 400, "validation_failed");
     assert!(fields(&r)["password"].as_str().unwrap().starts_with("is too easy to guess"), "{}", r.body);
 
-    let r = app.post("/api/auth/signup", &Req::default(), json!({"email": "c@x.io", "password": 12345678})).await;
+    let r =
+        app.post("/api/auth/signup", &Req::default(), json!({"email": "c@x.io", "password": 12345678})).await;
     assert_error(&r, 400, "validation_failed");
     assert_eq!(fields(&r)["password"], "must be a string");
     assert_eq!(app.count("SELECT count(*) FROM users").await, 0, "nothing stored");
@@ -93,9 +102,8 @@ async fn signup_reports_every_invalid_field() {
 async fn email_and_username_are_unique_case_insensitively() {
     let app = TestApp::new().await;
     app.signup("ann").await;
-    let taken = |email: &str, username: &str| {
-        json!({"email": email, "username": username, "password": PASSWORD})
-    };
+    let taken =
+        |email: &str, username: &str| json!({"email": email, "username": username, "password": PASSWORD});
     let r = app.post("/api/auth/signup", &Req::default(), taken("ANN@example.com", "other")).await;
     assert_error(&r, 409, "email_taken");
     let r = app.post("/api/auth/signup", &Req::default(), taken("new@example.com", "ANN")).await;
@@ -109,7 +117,8 @@ async fn concurrent_signups_with_one_email_create_exactly_one_user() {
     let tasks = (0..12).map(|i| {
         let client = app.client.clone();
         tokio::spawn(async move {
-            let body = json!({"email": "race@example.com", "username": format!("racer{i}"), "password": PASSWORD});
+            let body =
+                json!({"email": "race@example.com", "username": format!("racer{i}"), "password": PASSWORD});
             let res = client
                 .post("/api/auth/signup")
                 .header(rocket::http::ContentType::JSON)
@@ -138,13 +147,18 @@ async fn login_by_username_or_email_in_any_case() {
         assert!(is_timestamp(&r.body["user"]["lastLogin"]));
         assert!(r.cookie().is_some());
     }
-    for body in [json!({"email": "ann@example.com", "password": PASSWORD}), json!({"username": "ann", "password": PASSWORD})] {
+    for body in [
+        json!({"email": "ann@example.com", "password": PASSWORD}),
+        json!({"username": "ann", "password": PASSWORD}),
+    ] {
         assert_eq!(app.post("/api/auth/login", &Req::default(), body).await.status, 200);
     }
     let r = app.post("/api/auth/login", &Req::default(), json!({})).await;
     assert_error(&r, 400, "validation_failed");
     assert_eq!(fields(&r).keys().collect::<Vec<_>>(), ["login", "password"]);
-    let me = app.get("/api/users/me", &Req::bearer(app.login("ann", PASSWORD).await.body["token"].as_str().unwrap())).await;
+    let me = app
+        .get("/api/users/me", &Req::bearer(app.login("ann", PASSWORD).await.body["token"].as_str().unwrap()))
+        .await;
     assert!(is_timestamp(&me.body["lastLogin"]), "lastLogin is stored: {}", me.body);
 }
 
@@ -288,10 +302,14 @@ async fn profile_update_rechecks_the_password_for_an_email_change() {
     let r = app.patch("/api/users/me", &me, json!({"email": "new@example.com"})).await;
     assert_error(&r, 400, "validation_failed");
     assert_eq!(fields(&r)["currentPassword"], "is required to change the email");
-    let r = app.patch("/api/users/me", &me, json!({"email": "new@example.com", "currentPassword": "nope-nope-1"})).await;
+    let r = app
+        .patch("/api/users/me", &me, json!({"email": "new@example.com", "currentPassword": "nope-nope-1"}))
+        .await;
     assert_error(&r, 403, "wrong_password");
     assert_eq!(app.get("/api/users/me", &me).await.status, 200, "a wrong password never ends the session");
-    let r = app.patch("/api/users/me", &me, json!({"email": "New@Example.com", "currentPassword": PASSWORD})).await;
+    let r = app
+        .patch("/api/users/me", &me, json!({"email": "New@Example.com", "currentPassword": PASSWORD}))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["email"], "new@example.com");
     assert_eq!(app.login("new@example.com", PASSWORD).await.status, 200);
@@ -313,13 +331,19 @@ async fn password_change_revokes_every_other_session() {
     let other = app.login("ann", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
     let me = Req::bearer(&token);
     let new = "violet-canoe-thunder-7";
-    let r = app.put("/api/users/me/password", &me, json!({"currentPassword": "wrong-one-1", "newPassword": new})).await;
+    let r = app
+        .put("/api/users/me/password", &me, json!({"currentPassword": "wrong-one-1", "newPassword": new}))
+        .await;
     assert_error(&r, 403, "wrong_password");
     assert_eq!(app.get("/api/users/me", &me).await.status, 200);
-    let r = app.put("/api/users/me/password", &me, json!({"currentPassword": PASSWORD, "newPassword": "abc"})).await;
+    let r = app
+        .put("/api/users/me/password", &me, json!({"currentPassword": PASSWORD, "newPassword": "abc"}))
+        .await;
     assert_error(&r, 400, "validation_failed");
     assert!(fields(&r).contains_key("newPassword"));
-    let r = app.put("/api/users/me/password", &me, json!({"currentPassword": PASSWORD, "newPassword": new})).await;
+    let r = app
+        .put("/api/users/me/password", &me, json!({"currentPassword": PASSWORD, "newPassword": new}))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["message"], "Password changed");
     assert_eq!(app.get("/api/users/me", &me).await.status, 200, "this session stays");
@@ -333,10 +357,23 @@ async fn deleting_the_account_needs_the_password_and_ends_everything() {
     let app = TestApp::new().await;
     let (token, _) = app.signup("ann").await;
     let me = Req::bearer(&token);
-    assert_error(&app.request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({}))).await, 400, "validation_failed");
-    let r = app.request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({"password": "bad-bad-bad-1"}))).await;
+    assert_error(
+        &app.request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({}))).await,
+        400,
+        "validation_failed",
+    );
+    let r = app
+        .request(
+            rocket::http::Method::Delete,
+            "/api/users/me",
+            &me,
+            Some(json!({"password": "bad-bad-bad-1"})),
+        )
+        .await;
     assert_error(&r, 403, "wrong_password");
-    let r = app.request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({"password": PASSWORD}))).await;
+    let r = app
+        .request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({"password": PASSWORD})))
+        .await;
     assert_eq!(r.status, 204);
     assert_eq!(r.body, serde_json::Value::Null);
     assert_error(&app.get("/api/users/me", &me).await, 401, "unauthorized");
@@ -380,22 +417,34 @@ async fn user_management_needs_users_manage() {
     let cat_id = cat_user["id"].as_i64().unwrap();
     assert_eq!(app.get(&format!("/api/users/{ann_id}"), &Req::bearer(&ann)).await.status, 200, "self");
     assert_error(&app.get(&format!("/api/users/{cat_id}"), &Req::bearer(&ann)).await, 403, "forbidden");
-    assert_error(&app.patch(&format!("/api/users/{cat_id}"), &Req::bearer(&ann), json!({"name": "x"})).await, 403, "forbidden");
+    assert_error(
+        &app.patch(&format!("/api/users/{cat_id}"), &Req::bearer(&ann), json!({"name": "x"})).await,
+        403,
+        "forbidden",
+    );
     assert_error(&app.delete(&format!("/api/users/{cat_id}"), &Req::bearer(&ann)).await, 403, "forbidden");
     assert_eq!(app.get(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr)).await.body["username"], "cat");
     assert_error(&app.get("/api/users/9999", &Req::bearer(&mgr)).await, 404, "not_found");
 
     let r = app
-        .patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"permissions": ["orders:manage", "catalog:write", "orders:manage"]}))
+        .patch(
+            &format!("/api/users/{cat_id}"),
+            &Req::bearer(&mgr),
+            json!({"permissions": ["orders:manage", "catalog:write", "orders:manage"]}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["permissions"], json!(["catalog:write", "orders:manage"]));
-    let r = app.patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"permissions": ["root"]})).await;
+    let r = app
+        .patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"permissions": ["root"]}))
+        .await;
     assert_error(&r, 400, "validation_failed");
     assert!(fields(&r).contains_key("permissions"));
     let r = app.patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"role": "admin"})).await;
     assert_error(&r, 403, "forbidden");
-    let r = app.patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"email": "cat2@example.com"})).await;
+    let r = app
+        .patch(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr), json!({"email": "cat2@example.com"}))
+        .await;
     assert_eq!(r.body["email"], "cat2@example.com", "a manager needs no password for someone else");
 
     assert_eq!(app.delete(&format!("/api/users/{cat_id}"), &Req::bearer(&mgr)).await.status, 204);
@@ -421,10 +470,20 @@ async fn the_last_active_admin_cannot_be_removed() {
     let (boss, boss_user) = app.user_with("boss", "admin", &[]).await;
     let id = boss_user["id"].as_i64().unwrap();
     let me = Req::bearer(&boss);
-    assert_error(&app.patch(&format!("/api/users/{id}"), &me, json!({"role": "user"})).await, 409, "last_admin");
-    assert_error(&app.patch(&format!("/api/users/{id}"), &me, json!({"isActive": false})).await, 409, "last_admin");
+    assert_error(
+        &app.patch(&format!("/api/users/{id}"), &me, json!({"role": "user"})).await,
+        409,
+        "last_admin",
+    );
+    assert_error(
+        &app.patch(&format!("/api/users/{id}"), &me, json!({"isActive": false})).await,
+        409,
+        "last_admin",
+    );
     assert_error(&app.delete(&format!("/api/users/{id}"), &me).await, 400, "validation_failed");
-    let r = app.request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({"password": PASSWORD}))).await;
+    let r = app
+        .request(rocket::http::Method::Delete, "/api/users/me", &me, Some(json!({"password": PASSWORD})))
+        .await;
     assert_error(&r, 409, "last_admin");
     assert_eq!(app.get("/api/users/me", &me).await.body["role"], "admin");
 
@@ -441,7 +500,8 @@ async fn the_last_active_admin_cannot_be_removed() {
 async fn outdated_password_hashes_are_upgraded_at_login() {
     let app = TestApp::new().await;
     let (_, user) = app.signup("ann").await;
-    let old_config = stockroom::config::Config { argon2_memory_kib: 128, argon2_iterations: 2, ..Default::default() };
+    let old_config =
+        stockroom::config::Config { argon2_memory_kib: 128, argon2_iterations: 2, ..Default::default() };
     let old_hash = stockroom::auth::password::Hasher::new(&old_config).hash(PASSWORD).await.unwrap();
     assert!(old_hash.contains("m=128,t=2"));
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
@@ -451,7 +511,8 @@ async fn outdated_password_hashes_are_upgraded_at_login() {
         .await
         .unwrap();
     assert_eq!(app.login("ann", PASSWORD).await.status, 200);
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "upgraded: {hash}");
     assert_eq!(app.login("ann", PASSWORD).await.status, 200, "the new hash verifies");
 }

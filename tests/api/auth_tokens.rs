@@ -64,7 +64,10 @@ async fn forged_and_expired_tokens_are_rejected() {
     bad.push(("tampered", parts.join(".")));
     // alg: none.
     bad.push(("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims))));
-    bad.push(("foreign secret", sign(Header::new(Algorithm::HS256), &claims, "another-secret-that-is-long-enough-xx")));
+    bad.push((
+        "foreign secret",
+        sign(Header::new(Algorithm::HS256), &claims, "another-secret-that-is-long-enough-xx"),
+    ));
     bad.push(("HS512", sign(Header::new(Algorithm::HS512), &claims, SECRET)));
     bad.push(("HS384", sign(Header::new(Algorithm::HS384), &claims, SECRET)));
     let mut expired = claims.clone();
@@ -104,7 +107,8 @@ async fn forged_and_expired_tokens_are_rejected() {
         assert_error(&r, 401, "unauthorized");
         assert_eq!(r.status, 401, "{what} was accepted");
     }
-    let r = app.get("/api/users/me", &Req::default().header("Authorization", &format!("Basic {token}"))).await;
+    let r =
+        app.get("/api/users/me", &Req::default().header("Authorization", &format!("Basic {token}"))).await;
     assert_error(&r, 401, "unauthorized");
 }
 
@@ -140,7 +144,8 @@ async fn cookie_writes_need_same_origin_or_the_stockroom_header() {
     assert_error(&patch(cookie()).await, 403, "csrf_rejected");
     assert_error(&patch(cookie().header("Origin", "https://evil.example")).await, 403, "csrf_rejected");
     assert_error(
-        &patch(cookie().header("Origin", "https://evil.example").header("X-Requested-With", "stockroom")).await,
+        &patch(cookie().header("Origin", "https://evil.example").header("X-Requested-With", "stockroom"))
+            .await,
         403,
         "csrf_rejected",
     );
@@ -175,7 +180,15 @@ async fn failed_logins_are_limited_per_client_and_identifier() {
     let attempt = |login: &'static str, password: &'static str, from: &'static str| {
         let req = Req::default().from(from);
         let app = &app;
-        async move { app.request(Method::Post, "/api/auth/login", &req, Some(json!({"login": login, "password": password}))).await }
+        async move {
+            app.request(
+                Method::Post,
+                "/api/auth/login",
+                &req,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await
+        }
     };
     // A success before the limit resets the count.
     for _ in 0..2 {
@@ -214,17 +227,42 @@ async fn auth_routes_are_rate_limited_per_client() {
     let (token, _) = app.signup("ann").await; // 1 request from the unspecified address
     let from = |addr: &str| Req::default().from(addr);
     for _ in 0..4 {
-        let r = app.request(Method::Post, "/api/auth/login", &from("5.5.5.5:1"), Some(json!({"login": "ann", "password": PASSWORD}))).await;
+        let r = app
+            .request(
+                Method::Post,
+                "/api/auth/login",
+                &from("5.5.5.5:1"),
+                Some(json!({"login": "ann", "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(r.status, 200);
     }
-    let r = app.request(Method::Post, "/api/auth/login", &from("5.5.5.5:1"), Some(json!({"login": "ann", "password": PASSWORD}))).await;
+    let r = app
+        .request(
+            Method::Post,
+            "/api/auth/login",
+            &from("5.5.5.5:1"),
+            Some(json!({"login": "ann", "password": PASSWORD})),
+        )
+        .await;
     assert_error(&r, 429, "rate_limited");
     let retry: u64 = r.header("Retry-After").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
-    let r = app.request(Method::Post, "/api/auth/login", &from("6.6.6.6:1"), Some(json!({"login": "ann", "password": PASSWORD}))).await;
+    let r = app
+        .request(
+            Method::Post,
+            "/api/auth/login",
+            &from("6.6.6.6:1"),
+            Some(json!({"login": "ann", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(r.status, 200, "other clients are unaffected");
     for _ in 0..6 {
-        assert_eq!(app.get("/api/users/me", &Req::bearer(&token).from("5.5.5.5:1")).await.status, 200, "only /api/auth/* counts");
+        assert_eq!(
+            app.get("/api/users/me", &Req::bearer(&token).from("5.5.5.5:1")).await.status,
+            200,
+            "only /api/auth/* counts"
+        );
     }
 }
 
@@ -242,14 +280,21 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
     assert_eq!(app.request(Method::Post, "/api/auth/login", &req, Some(login.clone())).await.status, 429);
 
     // Trusted proxy: each forwarded client has its own count.
-    let app = TestApp::with(|f| f.merge(("login_max_failures", 2)).merge(("trusted_proxies", vec!["7.7.7.7"]))).await;
+    let app =
+        TestApp::with(|f| f.merge(("login_max_failures", 2)).merge(("trusted_proxies", vec!["7.7.7.7"])))
+            .await;
     app.signup("ann").await;
     for xff in ["9.9.9.1", "9.9.9.2", "9.9.9.3"] {
         let req = Req::default().from("7.7.7.7:1").header("X-Forwarded-For", &format!("{xff}, 7.7.7.7"));
         assert_eq!(app.request(Method::Post, "/api/auth/login", &req, Some(login.clone())).await.status, 401);
     }
     let r = app
-        .request(Method::Post, "/api/auth/login", &Req::default().from("7.7.7.7:1").header("X-Forwarded-For", "9.9.9.1"), Some(json!({"login": "ann", "password": PASSWORD})))
+        .request(
+            Method::Post,
+            "/api/auth/login",
+            &Req::default().from("7.7.7.7:1").header("X-Forwarded-For", "9.9.9.1"),
+            Some(json!({"login": "ann", "password": PASSWORD})),
+        )
         .await;
     assert_eq!(r.status, 200, "9.9.9.1 failed only once");
     let sessions = app.get("/api/auth/sessions", &Req::bearer(r.body["token"].as_str().unwrap())).await;

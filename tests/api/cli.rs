@@ -72,7 +72,10 @@ fn admin_create_serve_login_and_graceful_shutdown() {
     let (clean, log) = server.stop();
     assert!(clean, "SIGTERM ends the server cleanly; log:\n{log}");
     assert!(log.contains("login failed: client=127.0.0.1 login=\"boss\""), "fail2ban line missing:\n{log}");
-    assert!(!log.contains(PASSWORD) && !log.contains("the-wrong-one-1") && !log.contains(&token), "secret logged");
+    assert!(
+        !log.contains(PASSWORD) && !log.contains("the-wrong-one-1") && !log.contains(&token),
+        "secret logged"
+    );
     assert!(log.contains("POST /api/auth/login 200"), "request log line missing:\n{log}");
     assert!(log.contains(&db.display().to_string()), "the resolved database path is logged");
 
@@ -117,13 +120,15 @@ fn backup_is_a_consistent_copy_taken_while_serving() {
     assert!(!again.status.success(), "never overwrites");
     server.stop();
     rocket::execute(async {
-        let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&out_path)).await.unwrap();
+        let mut conn =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&out_path)).await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&mut conn).await.unwrap();
         assert_eq!(n, 5);
         let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap();
         assert_eq!(check, "ok");
     });
-    let missing = cmd(&dir.path().join("nope.db")).arg("backup").arg(dir.path().join("x.db")).output().unwrap();
+    let missing =
+        cmd(&dir.path().join("nope.db")).arg("backup").arg(dir.path().join("x.db")).output().unwrap();
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("no database"));
 }
@@ -133,7 +138,8 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     let (_dir, db) = temp();
     assert!(create_admin(&db, "boss@example.com").status.success());
     rocket::execute(async {
-        let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&db)).await.unwrap();
+        let mut conn =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&db)).await.unwrap();
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
              VALUES (99990101000000, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
@@ -155,7 +161,11 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
 #[test]
 fn a_file_that_is_not_sqlite_is_refused() {
     let (_dir, db) = temp();
-    std::fs::write(&db, b"this is not a database, just some text that is long enough to look like a header......").unwrap();
+    std::fs::write(
+        &db,
+        b"this is not a database, just some text that is long enough to look like a header......",
+    )
+    .unwrap();
     let out = cmd(&db).args(["--port", "0"]).output().unwrap();
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("is not a Stockroom database"), "{}", text(&out.stderr));

@@ -13,7 +13,10 @@ async fn health_reports_version_database_and_currency() {
     let app = TestApp::with(|f| f.merge(("currency", "EUR"))).await;
     let r = app.get("/api/health", &Req::default()).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok", "currency": "EUR"}));
+    assert_eq!(
+        r.body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok", "currency": "EUR"})
+    );
 }
 
 #[rocket::async_test]
@@ -78,11 +81,13 @@ async fn bad_bodies_get_clear_errors() {
     assert_eq!((status, body["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
     let (status, body) = send(None, "{\"email\": \"a@b.io\"}".into()).await;
     assert_eq!((status, body["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
-    let (status, body) = send(Some(ContentType::JSON), format!("{{\"name\": \"{}\"}}", "x".repeat(400))).await;
+    let (status, body) =
+        send(Some(ContentType::JSON), format!("{{\"name\": \"{}\"}}", "x".repeat(400))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
     let (status, body) = send(Some(ContentType::JSON), "[1, 2]".into()).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("validation_failed")));
-    let (status, body) = send(Some(ContentType::JSON), json!({"email": "a@b.io", "password": true}).to_string()).await;
+    let (status, body) =
+        send(Some(ContentType::JSON), json!({"email": "a@b.io", "password": true}).to_string()).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["fields"], json!({"password": "must be a string"}));
     assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
@@ -92,7 +97,11 @@ async fn bad_bodies_get_clear_errors() {
 async fn unknown_json_fields_are_ignored() {
     let app = TestApp::new().await;
     let r = app
-        .post("/api/auth/signup", &Req::default(), json!({"email": "a@b.io", "password": crate::helpers::PASSWORD, "role": "admin", "extra": [1]}))
+        .post(
+            "/api/auth/signup",
+            &Req::default(),
+            json!({"email": "a@b.io", "password": crate::helpers::PASSWORD, "role": "admin", "extra": [1]}),
+        )
         .await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["user"]["role"], "user", "and never trusted");
@@ -146,7 +155,10 @@ async fn openapi_documents_every_mounted_api_route() {
     // And nothing documented that is not served.
     for (path, ops) in doc.as_object().unwrap() {
         for method in ops.as_object().unwrap().keys().filter(|k| *k != "parameters") {
-            assert!(mounted.contains(&(path.clone(), method.clone())), "documented but not mounted: {method} {path}");
+            assert!(
+                mounted.contains(&(path.clone(), method.clone())),
+                "documented but not mounted: {method} {path}"
+            );
         }
     }
     assert!(r.body["components"]["schemas"]["ErrorBody"].is_object());
@@ -161,7 +173,10 @@ async fn docs_page_is_served_from_the_binary() {
     let r = app.get("/api/docs", &Req::default()).await;
     assert_eq!(r.status, 200);
     assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
-    assert!(r.body.as_str().unwrap().contains("/api/openapi.json") || r.body.as_str().unwrap().contains("api-docs.js"));
+    assert!(
+        r.body.as_str().unwrap().contains("/api/openapi.json")
+            || r.body.as_str().unwrap().contains("api-docs.js")
+    );
     assert!(r.header("Content-Security-Policy").unwrap().contains("script-src 'self'"));
 }
 
@@ -186,7 +201,7 @@ async fn every_pooled_connection_has_the_pragmas() {
 #[rocket::async_test]
 async fn configuration_is_validated_with_the_key_named() {
     let base = || stockroom::config::figment(&Default::default());
-    let err = |f: rocket::figment::Figment| stockroom::build(f).err().expect("refused").to_string();
+    let err = |f: rocket::figment::Figment| stockroom::build(f).expect_err("refused").to_string();
     assert!(err(base().merge(("jwt_secret", "short"))).contains("jwt_secret"));
     assert!(err(base().merge(("token_ttl", "soon"))).contains("token_ttl"));
     assert!(err(base().merge(("cookie_secure", "maybe"))).contains("cookie_secure"));
@@ -194,7 +209,8 @@ async fn configuration_is_validated_with_the_key_named() {
     assert!(err(base().merge(("trusted_proxies", "10.0.0.1, nope"))).contains("trusted_proxies"));
     assert!(err(base().merge(("argon2_memory_kib", 1))).contains("argon2"));
     assert!(err(base().merge(("min_password_score", 5))).contains("min_password_score"));
-    let ok = stockroom::config::Config::from_figment(&base().merge(("trusted_proxies", "10.0.0.1, ::1"))).unwrap();
+    let ok =
+        stockroom::config::Config::from_figment(&base().merge(("trusted_proxies", "10.0.0.1, ::1"))).unwrap();
     assert_eq!(ok.trusted_proxies.len(), 2);
 }
 

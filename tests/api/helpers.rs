@@ -126,7 +126,11 @@ impl TestApp {
         let status = res.status().code;
         let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
         let text = res.into_string().await.unwrap_or_default();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         Resp { status, body, headers }
     }
 

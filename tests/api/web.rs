@@ -11,7 +11,9 @@ async fn index_and_app_routes_serve_the_app_with_a_strict_csp() {
         assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"), "{path}");
         assert_eq!(r.header("Cache-Control"), Some("no-cache"), "index.html is revalidated");
         let csp = r.header("Content-Security-Policy").unwrap();
-        assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'") && !csp.contains("unsafe"));
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("style-src 'self'") && !csp.contains("unsafe")
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
         let html = r.body.as_str().unwrap();
         assert!(html.contains("<script type=\"module\" src=\"/app.js?v="), "versioned asset URLs");

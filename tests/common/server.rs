@@ -37,7 +37,13 @@ impl Server {
 
     /// With extra environment, e.g. `("STOCKROOM_AUTH_RATE_LIMIT", "0")`.
     pub fn start_with(db: &Path, env: &[(&str, &str)]) -> Server {
-        let mut child = cmd(db).args(["--port", "0"]).envs(env.iter().copied()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = cmd(db)
+            .args(["--port", "0"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
@@ -87,4 +93,3 @@ impl Server {
         (status.success(), log)
     }
 }
-
