@@ -143,6 +143,30 @@ impl rocket_db_pools::Pool for Pools {
     }
 }
 
+/// Runs an `INSERT/UPDATE ... RETURNING` to completion and gives its one row. `fetch_one` stops
+/// after the first row; in autocommit mode SQLite commits only when the statement finishes, so a
+/// failed commit (a full disk, say) would be lost and a write that never happened reported as done.
+pub async fn returning<'q, T>(
+    query: sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>,
+    db: impl sqlx::SqliteExecutor<'_>,
+) -> Result<T, sqlx::Error>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    returning_optional(query, db).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// As `returning`, for statements that may match no row.
+pub async fn returning_optional<'q, T>(
+    query: sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>,
+    db: impl sqlx::SqliteExecutor<'_>,
+) -> Result<Option<T>, sqlx::Error>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    Ok(query.fetch_all(db).await?.into_iter().next())
+}
+
 /// Now, as the API writes timestamps: RFC 3339 UTC with milliseconds.
 pub fn timestamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

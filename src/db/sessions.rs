@@ -2,8 +2,8 @@
 
 use sqlx::SqliteExecutor;
 
-use super::timestamp;
 use super::users::UserRow;
+use super::{returning, timestamp};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -24,18 +24,17 @@ pub async fn insert(
     ip: Option<&str>,
 ) -> Result<SessionRow, sqlx::Error> {
     let now = timestamp();
-    sqlx::query_as(
+    let query = sqlx::query_as(
         "INSERT INTO sessions (user_id, created_at, last_seen_at, expires_at, user_agent, ip)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
     )
     .bind(user_id)
-    .bind(&now)
-    .bind(&now)
+    .bind(now.clone())
+    .bind(now)
     .bind(expires_at)
-    .bind(user_agent)
-    .bind(ip)
-    .fetch_one(db)
-    .await
+    .bind(user_agent.map(str::to_owned))
+    .bind(ip.map(str::to_owned));
+    returning(query, db).await
 }
 
 /// The live session `sid` of `user_id` with its user, in one query.

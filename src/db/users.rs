@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
-use super::timestamp;
+use super::{returning, timestamp};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -44,7 +44,7 @@ pub struct NewUser<'a> {
 
 pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
     let now = timestamp();
-    sqlx::query_as(
+    let query = sqlx::query_as(
         "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
     )
@@ -53,10 +53,9 @@ pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<User
     .bind(u.name)
     .bind(u.password_hash)
     .bind(u.role)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(db)
-    .await
+    .bind(now.clone())
+    .bind(now);
+    returning(query, db).await
 }
 
 pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
@@ -91,7 +90,7 @@ pub async fn touch_login(db: impl SqliteExecutor<'_>, id: i64) -> Result<String,
 
 /// The full set of editable columns; callers start from the current row and change what they may.
 pub async fn update(conn: &mut SqliteConnection, u: &UserRow) -> Result<UserRow, sqlx::Error> {
-    sqlx::query_as(
+    let query = sqlx::query_as(
         "UPDATE users SET email = ?, username = ?, name = ?, role = ?, permissions = ?,
          is_active = ?, updated_at = ? WHERE id = ? RETURNING *",
     )
@@ -102,9 +101,8 @@ pub async fn update(conn: &mut SqliteConnection, u: &UserRow) -> Result<UserRow,
     .bind(&u.permissions)
     .bind(u.is_active)
     .bind(timestamp())
-    .bind(u.id)
-    .fetch_one(conn)
-    .await
+    .bind(u.id);
+    returning(query, conn).await
 }
 
 pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {

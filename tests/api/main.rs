@@ -8,4 +8,5 @@ mod accounts;
 mod auth_tokens;
 mod cli;
 mod conventions;
+mod faults;
 mod web;
