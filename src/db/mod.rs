@@ -5,6 +5,11 @@
 //! Rust instead of racing for SQLite's lock (a deferred transaction that upgrades to a write would
 //! otherwise fail with SQLITE_BUSY at once). Reads use a separate pool and run in parallel (WAL).
 
+pub mod assets;
+pub mod cart;
+pub mod catalog;
+pub mod orders;
+pub mod portfolio;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -1,6 +1,9 @@
 //! `--demo`: fills an *empty* database (no users yet) with sample data and a demo admin, and
 //! says how to sign in. A database that has users is left exactly as it was.
 
+mod markets;
+mod store;
+
 use sqlx::SqliteConnection;
 
 use crate::config::Config;
@@ -46,6 +49,8 @@ pub async fn seed(config: &Config) -> Result<String, String> {
 }
 
 /// Each capability adds its sample rows here, inside the seeding transaction.
-async fn sample_data(_tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+async fn sample_data(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    markets::seed(tx).await?;
+    store::seed(tx).await?;
     Ok(())
 }

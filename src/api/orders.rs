@@ -1,0 +1,352 @@
+//! Orders: placing one from the cart (`/api/order`, alias `/api/orders`), reading them (owner or
+//! orders:manage; anyone else gets 404), the status machine, and cancelling with restock.
+
+use std::collections::HashMap;
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::status::Custom;
+use rocket::serde::json::Json;
+use rocket::{get, patch, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::body::Body;
+use super::query::{Page, PageParams, Query};
+use crate::auth::guards::{OrdersManage, Permission};
+use crate::auth::{AuthUser, Perm};
+use crate::db::orders::{self, ItemRow, OrderFilter, OrderRow, OrderStatus, Placement};
+use crate::db::Db;
+use crate::domain::Fields;
+use crate::error::{stash, ApiError, ApiResult, ErrorBody};
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![
+        place_order,
+        place_order_alias,
+        get_order,
+        get_order_alias,
+        my_orders,
+        list_orders,
+        update_status,
+        cancel_order
+    ]
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItem {
+    /// The product's id (kept after the product is deleted).
+    product_id: i64,
+    /// The product's name when the order was placed.
+    name: String,
+    /// The price paid per unit, integer cents.
+    unit_price: i64,
+    quantity: i64,
+    /// `unitPrice × quantity`, integer cents.
+    line_total: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    id: i64,
+    /// The same as `id`, for clients of the original design.
+    order_id: i64,
+    /// Null once the user deleted their account.
+    user_id: Option<i64>,
+    items: Vec<OrderItem>,
+    /// Integer cents.
+    total_price: i64,
+    /// `pending`, `confirmed`, `shipped`, `delivered` or `cancelled`.
+    status: String,
+    created_at: String,
+    updated_at: String,
+    /// When the order was shipped, else null.
+    shipped_at: Option<String>,
+}
+
+impl Order {
+    fn new(o: OrderRow, items: Vec<ItemRow>) -> Order {
+        Order {
+            id: o.id,
+            order_id: o.id,
+            user_id: o.user_id,
+            items: items
+                .into_iter()
+                .map(|i| OrderItem {
+                    product_id: i.product_id,
+                    name: i.name,
+                    unit_price: i.unit_price,
+                    quantity: i.quantity,
+                    // Fits: it was checked with checked_mul when the order was placed.
+                    line_total: i.unit_price.saturating_mul(i.quantity),
+                })
+                .collect(),
+            total_price: o.total_price,
+            status: o.status,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            shipped_at: o.shipped_at,
+        }
+    }
+}
+
+/// Orders with their lines, in the given order.
+async fn with_items(db: &Db, rows: Vec<OrderRow>) -> ApiResult<Vec<Order>> {
+    let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+    let mut items: HashMap<i64, Vec<ItemRow>> = HashMap::new();
+    for item in orders::items(&db.read, &ids).await? {
+        items.entry(item.order_id).or_default().push(item);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|o| {
+            let lines = items.remove(&o.id).unwrap_or_default();
+            Order::new(o, lines)
+        })
+        .collect())
+}
+
+async fn load(db: &Db, id: i64) -> ApiResult<Order> {
+    let row = orders::order(&db.read, id).await?.ok_or(ApiError::NotFound("Order"))?;
+    Ok(with_items(db, vec![row]).await?.remove(0))
+}
+
+/// The order if the caller owns it or has orders:manage; anyone else learns nothing (404).
+async fn visible(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<OrderRow> {
+    orders::order(&db.read, id)
+        .await?
+        .filter(|o| o.user_id == Some(auth.id()) || auth.user.can(OrdersManage::NAME))
+        .ok_or(ApiError::NotFound("Order"))
+}
+
+/// The optional `Idempotency-Key` header: 1–255 visible ASCII characters.
+pub struct IdempotencyKey(Option<String>);
+
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+impl IdempotencyKey {
+    fn parse(raw: &str) -> Result<String, String> {
+        let key = raw.trim();
+        if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters"));
+        }
+        Ok(key.to_owned())
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IdempotencyKey {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        match req.headers().get_one("Idempotency-Key").map(IdempotencyKey::parse) {
+            None => Outcome::Success(IdempotencyKey(None)),
+            Some(Ok(key)) => Outcome::Success(IdempotencyKey(Some(key))),
+            Some(Err(problem)) => Outcome::Error(stash(req, ApiError::field("Idempotency-Key", problem))),
+        }
+    }
+}
+
+fn insufficient(short: &[orders::Shortfall]) -> ApiError {
+    let list: Vec<String> = short
+        .iter()
+        .map(|s| format!("\"{}\" (#{}: {} wanted, {} left)", s.name, s.product_id, s.requested, s.available))
+        .collect();
+    ApiError::conflict("insufficient_stock", format!("Not enough stock for {}.", list.join(", ")))
+}
+
+/// One short write transaction: the order row is its first statement (so the write lock is
+/// taken up front), stock is taken with conditional updates, and any failure rolls it all back.
+async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
+    let mut tx = db.write.begin().await?;
+    let id = match orders::place(&mut tx, auth.id(), key.0.as_deref()).await? {
+        Placement::Placed(id) => {
+            tx.commit().await?;
+            id
+        }
+        Placement::Existing(id) => {
+            tx.rollback().await?;
+            id
+        }
+        Placement::CartEmpty => {
+            tx.rollback().await?;
+            return Err(ApiError::BadRequest { code: "cart_empty", message: "Your cart is empty.".into() });
+        }
+        Placement::Shortfall(short) => {
+            tx.rollback().await?;
+            return Err(insufficient(&short));
+        }
+        Placement::TooLarge => {
+            tx.rollback().await?;
+            return Err(ApiError::field("cart", "the order total is too large"));
+        }
+    };
+    Ok(Custom(Status::Created, Json(load(db, id).await?)))
+}
+
+/// Place an order from the whole cart. The cart is emptied; each line keeps the product's name
+/// and price; status `pending`. Any body is ignored: prices come from the catalog. With an
+/// `Idempotency-Key` (per user, remembered as long as the order exists), a retry — sequential
+/// or concurrent — returns the order that key placed (201, the order as it is now) instead of
+/// placing another. A request that failed (400/409) does not use up its key.
+#[utoipa::path(post, path = "/api/order", tag = "orders",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters")),
+    responses((status = 201, body = Order),
+        (status = 400, description = "`cart_empty`, or a malformed Idempotency-Key", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "`insufficient_stock`, naming the products; nothing changed", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/order")]
+pub async fn place_order(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
+    place(auth, db, key).await
+}
+
+/// Alias of `POST /api/order`.
+#[utoipa::path(post, path = "/api/orders", tag = "orders",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters")),
+    responses((status = 201, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/orders")]
+pub async fn place_order_alias(
+    auth: AuthUser,
+    db: &Db,
+    key: IdempotencyKey,
+) -> ApiResult<Custom<Json<Order>>> {
+    place(auth, db, key).await
+}
+
+/// One order: its owner's, or anyone's with orders:manage. Others get 404.
+#[utoipa::path(get, path = "/api/order/{id}", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/order/<id>")]
+pub async fn get_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+    let row = visible(db, &auth, id).await?;
+    Ok(Json(with_items(db, vec![row]).await?.remove(0)))
+}
+
+/// Alias of `GET /api/order/{id}`.
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/orders/<id>")]
+pub async fn get_order_alias(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+    get_order(auth, db, id).await
+}
+
+fn status_param(q: &mut Query) -> Option<OrderStatus> {
+    q.one_of("status", OrderStatus::NAMES).and_then(OrderStatus::parse)
+}
+
+/// The signed-in user's orders, newest first.
+#[utoipa::path(get, path = "/api/users/me/orders", tag = "orders",
+    params(("status" = Option<String>, Query, description = "Only orders with this status"), PageParams),
+    responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/users/me/orders")]
+pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
+    let paging = q.paging();
+    let filter = OrderFilter { user_id: Some(auth.id()), status: status_param(&mut q) };
+    q.finish()?;
+    let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
+    Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))
+}
+
+/// Every order, newest first (orders:manage).
+#[utoipa::path(get, path = "/api/orders", tag = "orders",
+    params(
+        ("status" = Option<String>, Query, description = "`pending`, `confirmed`, `shipped`, `delivered` or `cancelled`"),
+        ("userId" = Option<i64>, Query, description = "Only this user's orders"),
+        PageParams),
+    responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[get("/orders")]
+pub async fn list_orders(_who: Perm<OrdersManage>, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
+    let paging = q.paging();
+    let filter = OrderFilter { user_id: q.int("userId", 1), status: status_param(&mut q) };
+    q.finish()?;
+    let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
+    Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusChange {
+    /// `confirmed`, `shipped`, `delivered` or `cancelled`.
+    status: Option<String>,
+}
+
+fn invalid_transition(from: &str, to: OrderStatus) -> ApiError {
+    ApiError::conflict(
+        "invalid_transition",
+        format!("An order that is {from} cannot become {}.", to.as_str()),
+    )
+}
+
+/// Moves the order to `to` if its status still allows it (one conditional statement, so of two
+/// racing changes one wins) and restocks when that cancelled it, in one write transaction.
+async fn transition(
+    db: &Db,
+    id: i64,
+    to: OrderStatus,
+    from: &[OrderStatus],
+    owner: Option<i64>,
+) -> ApiResult<()> {
+    let mut tx = db.write.begin().await?;
+    if !orders::change_status(&mut *tx, id, to, from, owner).await? {
+        let current = orders::order(&mut *tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
+        tx.rollback().await?;
+        return Err(invalid_transition(&current.status, to));
+    }
+    if to == OrderStatus::Cancelled {
+        orders::restock(&mut *tx, id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Change an order's status (orders:manage): pending → confirmed → shipped → delivered, and
+/// pending or confirmed → cancelled (which restocks). `shippedAt` is set when shipped.
+#[utoipa::path(patch, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path)),
+    request_body = StatusChange,
+    responses((status = 200, body = Order), (status = 400, description = "Unknown status", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[patch("/orders/<id>", data = "<body>")]
+pub async fn update_status(
+    _who: Perm<OrdersManage>,
+    db: &Db,
+    id: i64,
+    body: Body<StatusChange>,
+) -> ApiResult<Json<Order>> {
+    let mut f = Fields::default();
+    let to = f.require("status", body.0.status, |s| {
+        OrderStatus::parse(s.trim())
+            .ok_or_else(|| format!("must be one of: {}", OrderStatus::NAMES.join(", ")))
+    });
+    f.finish()?;
+    let to = to.expect("checked by finish");
+    transition(db, id, to, to.allowed_from(), None).await?;
+    load(db, id).await.map(Json)
+}
+
+/// Cancel an order and put its items back in stock: its owner while it is pending; a user with
+/// orders:manage while it is pending or confirmed (as `PATCH` with `cancelled`). Others get 404.
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: no longer cancellable", body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/orders/<id>/cancel")]
+pub async fn cancel_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+    visible(db, &auth, id).await?;
+    let to = OrderStatus::Cancelled;
+    if auth.user.can(OrdersManage::NAME) {
+        transition(db, id, to, to.allowed_from(), None).await?;
+    } else {
+        transition(db, id, to, &[OrderStatus::Pending], Some(auth.id())).await?;
+    }
+    load(db, id).await.map(Json)
+}

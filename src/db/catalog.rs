@@ -1,0 +1,317 @@
+//! Queries on `categories` and `products`.
+//!
+//! Inserts use `execute` + `last_insert_rowid`, not `RETURNING` + `fetch_one`: sqlx hands back
+//! the first row before the statement has run to completion, so an autocommit insert may not be
+//! committed yet when the caller reads it back through the read pool.
+
+use sqlx::{Sqlite, SqliteExecutor};
+
+use super::timestamp;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub product_count: i64,
+}
+
+const CATEGORY_COLUMNS: &str = "c.id, c.name, c.description,
+    (SELECT count(*) FROM products p WHERE p.category_id = c.id) AS product_count";
+
+/// Every category, by name.
+pub async fn categories(db: impl SqliteExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CATEGORY_COLUMNS} FROM categories c ORDER BY c.name COLLATE NOCASE, c.id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+pub async fn category(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<CategoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A unique-name clash surfaces as the `categories.name` violation (409 `name_taken`).
+pub async fn insert_category(
+    db: impl SqliteExecutor<'_>,
+    name: &str,
+    description: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    let now = timestamp();
+    let done =
+        sqlx::query("INSERT INTO categories (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)")
+            .bind(name)
+            .bind(description)
+            .bind(&now)
+            .bind(&now)
+            .execute(db)
+            .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// False when there is no such category.
+pub async fn update_category(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    name: &str,
+    description: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE categories SET name = ?, description = ?, updated_at = ? WHERE id = ?")
+        .bind(name)
+        .bind(description)
+        .bind(timestamp())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Its products become uncategorised (`ON DELETE SET NULL`). False when there was none.
+pub async fn delete_category(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM categories WHERE id = ?").bind(id).execute(db).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A product with its category's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub price: i64,
+    pub quantity: i64,
+    pub category_id: Option<i64>,
+    pub category_name: Option<String>,
+    pub image_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The columns of `ProductRow`, for `products p LEFT JOIN categories c`.
+pub const PRODUCT_COLUMNS: &str = "p.id, p.name, p.description, p.price, p.quantity, p.category_id,
+    c.name AS category_name, p.image_url, p.created_at, p.updated_at";
+pub const PRODUCT_FROM: &str = "products p LEFT JOIN categories c ON c.id = p.category_id";
+
+pub async fn product(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ProductRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} WHERE p.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A validated product, as created or fully replaced.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub name: String,
+    pub description: Option<String>,
+    pub price: i64,
+    pub quantity: i64,
+    pub category_id: Option<i64>,
+    pub image_url: Option<String>,
+}
+
+/// An unknown `category_id` fails with a foreign-key violation.
+pub async fn insert_product(db: impl SqliteExecutor<'_>, p: &NewProduct) -> Result<i64, sqlx::Error> {
+    let now = timestamp();
+    let done = sqlx::query(
+        "INSERT INTO products (name, description, price, quantity, category_id, image_url, created_at,
+         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&p.name)
+    .bind(&p.description)
+    .bind(p.price)
+    .bind(p.quantity)
+    .bind(p.category_id)
+    .bind(&p.image_url)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// What a PUT or PATCH changes: `None` leaves a column as it is; for nullable columns
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub price: Option<i64>,
+    pub quantity: Option<i64>,
+    pub category_id: Option<Option<i64>>,
+    pub image_url: Option<Option<String>>,
+}
+
+impl From<NewProduct> for ProductChanges {
+    fn from(p: NewProduct) -> ProductChanges {
+        ProductChanges {
+            name: Some(p.name),
+            description: Some(p.description),
+            price: Some(p.price),
+            quantity: Some(p.quantity),
+            category_id: Some(p.category_id),
+            image_url: Some(p.image_url),
+        }
+    }
+}
+
+/// One statement, so concurrent edits of different columns never undo each other. False when
+/// there is no such product; an unknown `category_id` fails with a foreign-key violation.
+pub async fn update_product(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    c: &ProductChanges,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE products SET
+            name = COALESCE(?1, name),
+            description = CASE WHEN ?2 THEN ?3 ELSE description END,
+            price = COALESCE(?4, price),
+            quantity = COALESCE(?5, quantity),
+            category_id = CASE WHEN ?6 THEN ?7 ELSE category_id END,
+            image_url = CASE WHEN ?8 THEN ?9 ELSE image_url END,
+            updated_at = ?10
+         WHERE id = ?11",
+    )
+    .bind(&c.name)
+    .bind(c.description.is_some())
+    .bind(c.description.clone().flatten())
+    .bind(c.price)
+    .bind(c.quantity)
+    .bind(c.category_id.is_some())
+    .bind(c.category_id.flatten())
+    .bind(c.image_url.is_some())
+    .bind(c.image_url.clone().flatten())
+    .bind(timestamp())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes it from the catalog and from every cart (`ON DELETE CASCADE`); order lines keep
+/// their copies. False when there was none.
+pub async fn delete_product(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM products WHERE id = ?").bind(id).execute(db).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProductSort {
+    #[default]
+    Name,
+    NameDesc,
+    Price,
+    PriceDesc,
+    Newest,
+}
+
+impl ProductSort {
+    pub const NAMES: &'static [&'static str] = &["name", "-name", "price", "-price", "newest"];
+
+    pub fn parse(s: &str) -> Option<ProductSort> {
+        Some(match s {
+            "name" => ProductSort::Name,
+            "-name" => ProductSort::NameDesc,
+            "price" => ProductSort::Price,
+            "-price" => ProductSort::PriceDesc,
+            "newest" => ProductSort::Newest,
+            _ => return None,
+        })
+    }
+
+    /// Each order is backed by an index (`newest` by the rowid); the id breaks ties so pages
+    /// never overlap.
+    fn order_by(self) -> &'static str {
+        match self {
+            ProductSort::Name => "p.name COLLATE NOCASE, p.id",
+            ProductSort::NameDesc => "p.name COLLATE NOCASE DESC, p.id DESC",
+            ProductSort::Price => "p.price, p.id",
+            ProductSort::PriceDesc => "p.price DESC, p.id DESC",
+            ProductSort::Newest => "p.id DESC",
+        }
+    }
+}
+
+/// The filters of `GET /api/products`; bounds are inclusive.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Substring of the name or description (case-insensitive for ASCII).
+    pub q: Option<String>,
+    pub category_id: Option<i64>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    /// `Some(true)`: quantity > 0; `Some(false)`: sold out.
+    pub in_stock: Option<bool>,
+    pub sort: ProductSort,
+}
+
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// One page of products and the number of matches. Only the conditions in use are in the SQL
+/// (fixed fragments with `?` binds), so SQLite can pick the matching index.
+pub async fn products_page(
+    db: &sqlx::SqlitePool,
+    f: &ProductFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ProductRow>, i64), sqlx::Error> {
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    if let Some(q) = &f.q {
+        conditions.push("(p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')");
+        let pattern = format!("%{}%", super::users::escape_like(q));
+        args.push(Arg::Text(pattern.clone()));
+        args.push(Arg::Text(pattern));
+    }
+    if let Some(id) = f.category_id {
+        conditions.push("p.category_id = ?");
+        args.push(Arg::Int(id));
+    }
+    if let Some(min) = f.min_price {
+        conditions.push("p.price >= ?");
+        args.push(Arg::Int(min));
+    }
+    if let Some(max) = f.max_price {
+        conditions.push("p.price <= ?");
+        args.push(Arg::Int(max));
+    }
+    match f.in_stock {
+        Some(true) => conditions.push("p.quantity > 0"),
+        Some(false) => conditions.push("p.quantity = 0"),
+        None => {}
+    }
+    let filter =
+        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+
+    let count_sql = format!("SELECT count(*) FROM products p {filter}");
+    let mut count = sqlx::query_scalar::<Sqlite, i64>(&count_sql);
+    for a in &args {
+        count = match a {
+            Arg::Int(i) => count.bind(*i),
+            Arg::Text(s) => count.bind(s.as_str()),
+        };
+    }
+    let total = count.fetch_one(db).await?;
+
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} {filter} ORDER BY {} LIMIT ? OFFSET ?",
+        f.sort.order_by()
+    );
+    let mut rows = sqlx::query_as::<Sqlite, ProductRow>(&sql);
+    for a in &args {
+        rows = match a {
+            Arg::Int(i) => rows.bind(*i),
+            Arg::Text(s) => rows.bind(s.as_str()),
+        };
+    }
+    let rows = rows.bind(limit).bind(offset).fetch_all(db).await?;
+    Ok((rows, total))
+}
