@@ -181,11 +181,11 @@ async fn a_new_user_shops_and_an_admin_adds_the_product() {
         .unwrap();
     b.goto("/admin/products").await;
     b.ready("admin-products").await;
-    b.click("admin-product-new").await;
     b.fill("admin-product-name", "Blue Mug").await;
     b.fill("admin-product-description", "Stoneware, 350 ml.").await;
     b.fill("admin-product-price", "12.50").await;
     b.fill("admin-product-quantity", "3").await;
+    b.el("admin-product-category").await.select_by_value("1").await.unwrap();
     b.click("admin-product-submit").await;
     b.client.wait().at_most(WAIT).for_element(Locator::Css("[data-test='admin-product-row']")).await.unwrap();
     b.ready("admin-products").await;
@@ -239,6 +239,7 @@ async fn a_new_user_shops_and_an_admin_adds_the_product() {
     // And the stock really moved.
     let (_, page) = server.call("GET", "/api/products?q=Blue", None, None);
     assert_eq!(page["items"][0]["quantity"], 1);
+    assert_eq!(page["items"][0]["category"]["name"], "Kitchen");
     server.stop();
 }
 
