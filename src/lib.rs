@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -32,11 +33,18 @@ pub struct App {
     pub config: Config,
     pub hasher: Hasher,
     pub limits: Limits,
+    /// Public read answers, cleared by every write (see `cache`).
+    pub reads: cache::ReadCache,
 }
 
 impl App {
     pub fn new(config: Config) -> App {
-        App { hasher: Hasher::new(&config), limits: Limits::new(&config), config }
+        App {
+            hasher: Hasher::new(&config),
+            limits: Limits::new(&config),
+            reads: cache::ReadCache::default(),
+            config,
+        }
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {

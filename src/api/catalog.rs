@@ -2,9 +2,10 @@
 //! `catalog:write`.
 
 use rocket::http::Status;
+use rocket::response::content::RawJson;
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
-use rocket::{delete, get, patch, post, put};
+use rocket::{delete, get, patch, post, put, State};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -18,6 +19,7 @@ use crate::db::catalog::{
 use crate::db::Db;
 use crate::domain::{text, Fields};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![
@@ -416,7 +418,7 @@ pub async fn delete_category(_who: Perm<CatalogWrite>, db: &Db, id: i64) -> ApiR
         PageParams),
     responses((status = 200, body = Page<Product>), (status = 400, body = ErrorBody)))]
 #[get("/products")]
-pub async fn list_products(mut q: Query, db: &Db) -> ApiResult<Json<Page<Product>>> {
+pub async fn list_products(mut q: Query, db: &Db, app: &State<App>) -> ApiResult<RawJson<String>> {
     let paging = q.paging();
     let filter = ProductFilter {
         q: q.text("q"),
@@ -427,8 +429,18 @@ pub async fn list_products(mut q: Query, db: &Db) -> ApiResult<Json<Page<Product
         sort: q.one_of("sort", ProductSort::NAMES).and_then(ProductSort::parse).unwrap_or_default(),
     };
     q.finish()?;
-    let (rows, total) = catalog::products_page(&db.read, &filter, paging.limit(), paging.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(Product::from).collect(), paging, total)))
+    // The catalog is read far more often than it changes: answers are cached until the next write.
+    let key = format!("products {filter:?} {} {}", paging.page, paging.per_page);
+    let body = app
+        .reads
+        .get_or(key, async {
+            let (rows, total) =
+                catalog::products_page(&db.read, &filter, paging.limit(), paging.offset()).await?;
+            let page = Page::new(rows.into_iter().map(Product::from).collect(), paging, total);
+            serde_json::to_string(&page).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(RawJson(body.to_string()))
 }
 
 /// One product.

@@ -10,6 +10,7 @@ mod cli;
 mod conventions;
 mod faults;
 mod markets_assets;
+mod read_cache;
 mod markets_portfolio;
 mod store_cart;
 mod store_catalog;

@@ -1,0 +1,88 @@
+//! A small cache of public read answers (the product list), valid until the next write.
+//!
+//! Invalidation cannot be forgotten: the HTTP fairing calls `invalidate` after every API request
+//! that may change state (anything but GET/HEAD/OPTIONS), once its handler — and so its
+//! transaction — is done. A reader takes the version *before* it queries and files its answer
+//! under that version, so an answer computed while a write committed is never served after it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+const MAX_ENTRIES: usize = 512;
+
+#[derive(Default)]
+pub struct ReadCache {
+    version: AtomicU64,
+    entries: Mutex<HashMap<String, (u64, Arc<str>)>>,
+}
+
+impl ReadCache {
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub fn get(&self, key: &str, version: u64) -> Option<Arc<str>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|(v, _)| *v == version).map(|(_, body)| body.clone())
+    }
+
+    pub fn put(&self, key: String, version: u64, body: Arc<str>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (version, body));
+    }
+
+    pub fn invalidate(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The cached answer for `key`, or `compute`'s, filed under the version seen before computing.
+    pub async fn get_or<F, E>(&self, key: String, compute: F) -> Result<Arc<str>, E>
+    where
+        F: std::future::Future<Output = Result<String, E>>,
+    {
+        let version = self.version();
+        if let Some(hit) = self.get(&key, version) {
+            return Ok(hit);
+        }
+        let body: Arc<str> = compute.await?.into();
+        self.put(key, version, body.clone());
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rocket::async_test]
+    async fn answers_are_served_until_the_next_write() {
+        let cache = ReadCache::default();
+        let body = cache.get_or("k".into(), async { Ok::<_, ()>("one".into()) }).await.unwrap();
+        assert_eq!(&*body, "one");
+        let again = cache.get_or("k".into(), async { Ok::<_, ()>("two".into()) }).await.unwrap();
+        assert_eq!(&*again, "one", "cached");
+        cache.invalidate();
+        let fresh = cache.get_or("k".into(), async { Ok::<_, ()>("two".into()) }).await.unwrap();
+        assert_eq!(&*fresh, "two");
+    }
+
+    #[rocket::async_test]
+    async fn an_answer_that_raced_a_write_is_not_served_after_it() {
+        let cache = ReadCache::default();
+        // The write commits (and invalidates) while the read is computing.
+        let stale = cache
+            .get_or("k".into(), async {
+                cache.invalidate();
+                Ok::<_, ()>("old".into())
+            })
+            .await
+            .unwrap();
+        assert_eq!(&*stale, "old", "the racing reader itself may see either");
+        let next = cache.get_or("k".into(), async { Ok::<_, ()>("new".into()) }).await.unwrap();
+        assert_eq!(&*next, "new");
+    }
+}
