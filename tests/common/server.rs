@@ -80,6 +80,73 @@ impl Server {
         (status, serde_json::from_str(payload).unwrap_or(Value::Null))
     }
 
+    /// Like `call`, but a refused, reset or truncated exchange (the server died) is an error
+    /// instead of a panic. A response counts only if its status line and whole body arrived.
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> std::io::Result<(u16, Value)> {
+        let broken = |what: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, what.to_owned());
+        let mut s = TcpStream::connect(&self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let raw = String::from_utf8(raw).map_err(|_| broken("response is not UTF-8"))?;
+        let (head, payload) = raw.split_once("\r\n\r\n").ok_or_else(|| broken("no end of headers"))?;
+        let status = head.get(9..12).and_then(|s| s.parse().ok()).ok_or_else(|| broken("no status line"))?;
+        let length = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .ok_or_else(|| broken("no Content-Length"))?;
+        if payload.len() != length {
+            return Err(broken("truncated body"));
+        }
+        Ok((status, serde_json::from_str(payload).unwrap_or(Value::Null)))
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGKILL now (from any thread that can see the server): no shutdown, no cleanup,
+    /// whatever is in flight is cut off. The process stays unreaped until `kill`.
+    pub fn sigkill(&self) {
+        let sent = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success(), "kill -KILL {}", self.child.id());
+    }
+
+    /// SIGKILL (unless `sigkill` already sent it), reap the process, and return the log.
+    pub fn kill(mut self) -> String {
+        // An error here only means the process is already dead; `wait` reaps it either way.
+        let _ = self.child.kill();
+        self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap().clone();
+        log
+    }
+
     pub fn login(&self, login: &str, password: &str) -> (u16, Value) {
         self.call("POST", "/api/auth/login", None, Some(json!({"login": login, "password": password})))
     }
