@@ -161,9 +161,9 @@ fn insufficient(short: &[orders::Shortfall]) -> ApiError {
 async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
     let mut tx = db.write.begin().await?;
     let id = match orders::place(&mut tx, auth.id(), key.0.as_deref()).await? {
-        Placement::Placed(id) => {
+        Placement::Placed(order, items) => {
             tx.commit().await?;
-            id
+            return Ok(Custom(Status::Created, Json(Order::new(order, items))));
         }
         Placement::Existing(id) => {
             tx.rollback().await?;

@@ -89,9 +89,9 @@ pub struct Shortfall {
 
 #[derive(Debug)]
 pub enum Placement {
-    /// A new order; commit the transaction.
-    Placed(i64),
-    /// The user already placed an order with this idempotency key: nothing was written.
+    /// A new order, with its lines; commit the transaction.
+    Placed(OrderRow, Vec<ItemRow>),
+    /// The user already placed an order with this idempotency key; roll back (nothing is kept).
     Existing(i64),
     CartEmpty,
     /// Nothing may be kept: roll the transaction back.
@@ -100,109 +100,128 @@ pub enum Placement {
     TooLarge,
 }
 
-/// Places an order from the user's whole cart inside the caller's write transaction, whose
-/// first statement this is (the order row), so the write lock is taken up front. Stock is
-/// taken with conditional updates; on anything but `Placed` the caller must roll back.
+/// Places an order from the user's whole cart inside the caller's write transaction. Its first
+/// statement empties the cart (taking the write lock up front and reading the lines at once);
+/// stock is taken with conditional updates that also return the name and price taken at. Every
+/// write round-trips to SQLite's single writer, so the statements are few: for a one-line cart,
+/// four between BEGIN and COMMIT. On anything but `Placed` the caller must roll back, which also
+/// puts the cart back.
 pub async fn place(
     tx: &mut SqliteConnection,
     user_id: i64,
     idempotency_key: Option<&str>,
 ) -> Result<Placement, sqlx::Error> {
-    let now = timestamp();
-    let inserted = sqlx::query(
-        "INSERT INTO orders (user_id, idempotency_key, total_price, status, created_at, updated_at)
-         VALUES (?, ?, 0, 'pending', ?, ?)
-         ON CONFLICT (user_id, idempotency_key) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(idempotency_key)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        let existing: i64 =
-            sqlx::query_scalar("SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?")
-                .bind(user_id)
-                .bind(idempotency_key)
-                .fetch_one(&mut *tx)
-                .await?;
-        return Ok(Placement::Existing(existing));
-    }
-    let order_id = inserted.last_insert_rowid();
-
-    // Names and prices are read under the write lock, so they are the ones the stock is taken at.
     #[derive(sqlx::FromRow)]
-    struct Line {
+    struct CartLine {
         product_id: i64,
         quantity: i64,
-        name: String,
-        price: i64,
+        added_at: String,
     }
-    let lines: Vec<Line> = sqlx::query_as(
-        "SELECT ci.product_id, ci.quantity, p.name, p.price
-         FROM cart_items ci JOIN products p ON p.id = ci.product_id
-         WHERE ci.user_id = ? ORDER BY ci.added_at, ci.product_id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut lines: Vec<CartLine> =
+        sqlx::query_as("DELETE FROM cart_items WHERE user_id = ? RETURNING product_id, quantity, added_at")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some(key) = idempotency_key {
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?")
+                .bind(user_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = existing {
+            return Ok(Placement::Existing(id));
+        }
+    }
     if lines.is_empty() {
         return Ok(Placement::CartEmpty);
     }
+    // RETURNING order is unspecified; an order lists its lines as the cart did.
+    lines.sort_by(|a, b| (&a.added_at, a.product_id).cmp(&(&b.added_at, b.product_id)));
 
+    let now = timestamp();
+    let mut items = Vec::with_capacity(lines.len());
     let mut short = Vec::new();
     for l in &lines {
-        let took = sqlx::query(
-            "UPDATE products SET quantity = quantity - ?, updated_at = ? WHERE id = ? AND quantity >= ?",
+        let taken: Option<(String, i64)> = super::returning_optional(
+            sqlx::query_as(
+                "UPDATE products SET quantity = quantity - ?1, updated_at = ?2
+                 WHERE id = ?3 AND quantity >= ?1 RETURNING name, price",
+            )
+            .bind(l.quantity)
+            .bind(now.clone())
+            .bind(l.product_id),
+            &mut *tx,
         )
-        .bind(l.quantity)
-        .bind(&now)
-        .bind(l.product_id)
-        .bind(l.quantity)
-        .execute(&mut *tx)
         .await?;
-        if took.rows_affected() == 0 {
-            let available: i64 = sqlx::query_scalar("SELECT quantity FROM products WHERE id = ?")
-                .bind(l.product_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            short.push(Shortfall {
+        match taken {
+            Some((name, unit_price)) => items.push(ItemRow {
+                order_id: 0,
                 product_id: l.product_id,
-                name: l.name.clone(),
-                requested: l.quantity,
-                available,
-            });
+                name,
+                unit_price,
+                quantity: l.quantity,
+            }),
+            None => {
+                let (name, available): (String, i64) =
+                    sqlx::query_as("SELECT name, quantity FROM products WHERE id = ?")
+                        .bind(l.product_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                short.push(Shortfall { product_id: l.product_id, name, requested: l.quantity, available });
+            }
         }
     }
     if !short.is_empty() {
         return Ok(Placement::Shortfall(short));
     }
+    let total = items.iter().try_fold(0i64, |sum, i| i.unit_price.checked_mul(i.quantity)?.checked_add(sum));
+    let Some(total) = total else { return Ok(Placement::TooLarge) };
 
-    let mut total: i64 = 0;
-    for l in &lines {
-        let Some(sum) = l.price.checked_mul(l.quantity).and_then(|line| total.checked_add(line)) else {
-            return Ok(Placement::TooLarge);
-        };
-        total = sum;
-        sqlx::query(
-            "INSERT INTO order_items (order_id, product_id, name, unit_price, quantity) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(order_id)
-        .bind(l.product_id)
-        .bind(&l.name)
-        .bind(l.price)
-        .bind(l.quantity)
-        .execute(&mut *tx)
-        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO orders (user_id, idempotency_key, total_price, status, created_at, updated_at)
+         VALUES (?, ?, ?, 'pending', ?, ?)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(idempotency_key)
+    .bind(total)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        // Only another process could have used the key since the check above.
+        let id = sqlx::query_scalar("SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?")
+            .bind(user_id)
+            .bind(idempotency_key)
+            .fetch_one(&mut *tx)
+            .await?;
+        return Ok(Placement::Existing(id));
     }
-    sqlx::query("UPDATE orders SET total_price = ? WHERE id = ?")
-        .bind(total)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
-    super::cart::clear(&mut *tx, user_id).await?;
-    Ok(Placement::Placed(order_id))
+    let order_id = inserted.last_insert_rowid();
+
+    let values = vec!["(?, ?, ?, ?, ?)"; items.len()].join(", ");
+    let sql =
+        format!("INSERT INTO order_items (order_id, product_id, name, unit_price, quantity) VALUES {values}");
+    let mut insert = sqlx::query(&sql);
+    for i in &mut items {
+        i.order_id = order_id;
+        insert =
+            insert.bind(order_id).bind(i.product_id).bind(i.name.clone()).bind(i.unit_price).bind(i.quantity);
+    }
+    insert.execute(&mut *tx).await?;
+
+    let order = OrderRow {
+        id: order_id,
+        user_id: Some(user_id),
+        total_price: total,
+        status: "pending".into(),
+        created_at: now.clone(),
+        updated_at: now,
+        shipped_at: None,
+    };
+    Ok(Placement::Placed(order, items))
 }
 
 pub async fn order(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<OrderRow>, sqlx::Error> {
