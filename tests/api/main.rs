@@ -12,6 +12,7 @@ mod faults;
 mod markets_assets;
 mod read_cache;
 mod markets_portfolio;
+mod money;
 mod store_cart;
 mod store_catalog;
 mod store_orders;
