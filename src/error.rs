@@ -293,6 +293,14 @@ fn path_matches(pattern: &str, path: &[&str]) -> bool {
     pat.len() == path.len() && pat.iter().zip(path).all(|(p, s)| seg_matches(p, s))
 }
 
+/// Every dynamic segment of an API route is an integer id, so `/api/assets/prices` is not an
+/// asset path and a PATCH there is a 405 (Allow: PUT), not a 404 for an asset called "prices".
 fn seg_matches(pattern: &str, seg: &str) -> bool {
-    (pattern.starts_with('<') && pattern.ends_with('>')) || pattern == seg
+    if pattern.ends_with("..>") {
+        return true;
+    }
+    if pattern.starts_with('<') && pattern.ends_with('>') {
+        return seg.parse::<i64>().is_ok();
+    }
+    pattern == seg
 }

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::body::Body;
 use super::query::{Page, PageParams, Query};
+use super::schema;
 use crate::auth::guards::AssetsWrite;
 use crate::auth::Perm;
 use crate::db::assets::{self, AssetRow, AssetValues, Deleted, Screen, Sort};
@@ -138,16 +139,22 @@ impl From<AssetRow> for Asset {
 #[serde(rename_all = "camelCase")]
 pub struct NewAsset {
     /// 1–10 of A–Z, 0–9, `.` and `-` (stored uppercase; unique).
+    #[schema(schema_with = schema::symbol, required = true)]
     symbol: Option<String>,
     /// 1–100 characters.
+    #[schema(schema_with = schema::asset_name, required = true)]
     name: Option<String>,
     /// Cents, 0 to 1,000,000,000.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 1_000_000_000)]
     price: Option<i64>,
     /// Whole currency units, 0 to 10^15.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     market_cap: Option<i64>,
     /// 1–5 of A–Z, 0–9, `+`, `-` (stored uppercase); null or blank for none.
+    #[schema(schema_with = schema::rating_or_blank)]
     rating: Option<String>,
     /// Up to 50 characters; null or blank for none.
+    #[schema(schema_with = schema::sector_or_blank)]
     sector: Option<String>,
 }
 
@@ -155,15 +162,21 @@ pub struct NewAsset {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetPatch {
+    #[schema(schema_with = schema::symbol_or_null)]
     symbol: Option<String>,
+    #[schema(schema_with = schema::asset_name_or_null)]
     name: Option<String>,
+    /// Cents, 0 to 1,000,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     price: Option<i64>,
+    /// Whole currency units, 0 to 10^15.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     market_cap: Option<i64>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::rating_or_blank)]
     rating: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::sector_or_blank)]
     sector: Option<Option<String>>,
 }
 
@@ -174,12 +187,32 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// One entry of a bulk price update.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PriceUpdate {
-    /// An existing asset's symbol (case-insensitive).
+    /// An existing asset's symbol (case-insensitive), listed once.
     #[allow(dead_code)]
+    #[schema(schema_with = schema::symbol, required = true)]
     symbol: String,
     /// The new price in cents, 0 to 1,000,000,000.
     #[allow(dead_code)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     price: i64,
+}
+
+/// A bulk price update: at least one entry, each symbol once (documentation only).
+pub struct PriceList;
+
+impl utoipa::PartialSchema for PriceList {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("PriceUpdate"))
+            .min_items(Some(1))
+            .into()
+    }
+}
+
+impl ToSchema for PriceList {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((PriceUpdate::name().into(), <PriceUpdate as utoipa::PartialSchema>::schema()));
+    }
 }
 
 /// The screener's filters (paging is documented separately).
@@ -187,7 +220,8 @@ pub struct PriceUpdate {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ScreenerParams {
-    /// Substring of the symbol or name, case-insensitive.
+    /// Substring of the symbol or name, case-insensitive (at most 100 characters).
+    #[param(max_length = 100)]
     q: Option<String>,
     /// Lowest price in cents (inclusive).
     #[param(minimum = 0, rename = "minPrice")]
@@ -195,21 +229,41 @@ pub struct ScreenerParams {
     /// Highest price in cents (inclusive).
     #[param(minimum = 0, rename = "maxPrice")]
     max_price: Option<i64>,
-    /// Lowest market cap (inclusive).
+    /// Lowest market cap (inclusive); `maxPrice` below `minPrice`, or `maxMarketCap` below
+    /// `minMarketCap`, is a 400.
     #[param(minimum = 0, rename = "minMarketCap")]
     min_market_cap: Option<i64>,
     /// Highest market cap (inclusive).
     #[param(minimum = 0, rename = "maxMarketCap")]
     max_market_cap: Option<i64>,
     /// Comma-separated ratings, any of which matches (case-insensitive), e.g. `A,AA`.
-    #[param(example = "A,AA")]
+    #[param(example = "A,AA", schema_with = schema::rating_filter)]
     rating: Option<String>,
-    /// Exact sector, case-insensitive.
+    /// Exact sector, case-insensitive (at most 50 characters).
+    #[param(max_length = 50)]
     sector: Option<String>,
     /// One of `symbol` (default), `price`, `-price`, `marketCap`, `-marketCap`, `rating`
     /// (credit scale best first: AAA, AA+, AA ... D, then BUY, HOLD, SELL, then other ratings
     /// alphabetically, then unrated). Ties are broken by symbol.
+    #[param(value_type = Option<AssetSortName>)]
     sort: Option<String>,
+}
+
+/// The screener's sort orders (documentation only).
+#[derive(Serialize, ToSchema)]
+pub enum AssetSortName {
+    #[serde(rename = "symbol")]
+    Symbol,
+    #[serde(rename = "price")]
+    Price,
+    #[serde(rename = "-price")]
+    PriceDesc,
+    #[serde(rename = "marketCap")]
+    MarketCap,
+    #[serde(rename = "-marketCap")]
+    MarketCapDesc,
+    #[serde(rename = "rating")]
+    Rating,
 }
 
 const MAX_RATINGS_FILTER: usize = 30;
@@ -324,7 +378,8 @@ pub async fn create(
 }
 
 /// Change an asset; only the fields sent change.
-#[utoipa::path(patch, path = "/api/assets/{id}", tag = "markets", params(("id" = i64, Path)), request_body = AssetPatch,
+#[utoipa::path(patch, path = "/api/assets/{id}", tag = "markets", params(("id" = i64, Path)),
+    request_body(content = Option<AssetPatch>, description = "Only the fields sent change; no body changes nothing"),
     responses((status = 200, body = Asset), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "`symbol_taken`", body = ErrorBody)),
@@ -399,7 +454,7 @@ pub async fn remove(_who: Perm<AssetsWrite>, db: &Db, id: i64) -> ApiResult<Stat
 /// that is not a whole number of cents in range, a symbol listed twice) nothing changes and the
 /// 400 names every offending entry as `[index].symbol` / `[index].price`. Answers the updated
 /// assets, in the order given.
-#[utoipa::path(put, path = "/api/assets/prices", tag = "markets", request_body = Vec<PriceUpdate>,
+#[utoipa::path(put, path = "/api/assets/prices", tag = "markets", request_body = PriceList,
     responses((status = 200, body = Vec<Asset>),
         (status = 400, description = "Nothing changed; `fields` names each bad entry, e.g. `[1].symbol`", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::schema;
 use super::users::{check_password, User};
 use super::Message;
 use crate::auth::guards::COOKIE;
@@ -25,19 +26,31 @@ pub fn routes() -> Vec<rocket::Route> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupRequest {
+    #[schema(schema_with = schema::email, required = true)]
     email: Option<String>,
+    /// `min_password_length` (default 8) to 128 characters, and not too easy to guess
+    /// (`min_password_score`).
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     password: Option<String>,
+    #[schema(schema_with = schema::username_or_blank)]
     username: Option<String>,
+    /// Defaults to the username, else the email's local part.
+    #[schema(schema_with = schema::display_name_or_blank)]
     name: Option<String>,
 }
 
-/// `login` is a username or an email; `email` or `username` are accepted in its place.
+/// `login` is a username or an email; `email` or `username` are accepted in its place (the
+/// first one present is used).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
+    #[schema(schema_with = schema::login)]
     login: Option<String>,
+    #[schema(schema_with = schema::login)]
     email: Option<String>,
+    #[schema(schema_with = schema::login)]
     username: Option<String>,
+    #[schema(value_type = String, required = true)]
     password: Option<String>,
 }
 

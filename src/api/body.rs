@@ -40,8 +40,9 @@ async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResu
         (None, false) => return Err(ApiError::UnsupportedMediaType),
         _ => &bytes,
     };
-    let value: serde_json::Value =
+    let mut value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -55,6 +56,25 @@ async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResu
         };
         ApiError::field(&field, problem)
     })
+}
+
+/// JSON has one number type: `1999.0` is the integer 1999 (as JSON Schema's `integer` says), so
+/// whole numbers written with a fraction or exponent become integers before integer fields are
+/// read. `19.99` stays a fraction and is refused where an integer is wanted.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            // Every f64 in this range converts exactly (i64::MAX itself is not an f64).
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && (-LIMIT..LIMIT).contains(f)) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
 }
 
 /// serde's "invalid type: string \"x\", expected i64" → "must be an integer".

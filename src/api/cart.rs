@@ -71,14 +71,17 @@ impl Cart {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CartAdd {
+    #[schema(value_type = i64, required = true, minimum = 1)]
     product_id: Option<i64>,
-    /// 1 ..= 10000000; added to what the cart already holds.
+    /// 1 ..= 10000000 (absent or null: 1); added to what the cart already holds.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     quantity: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CartQuantity {
-    /// The new quantity; 0 removes the line.
+    /// The new quantity, 0 ..= 10000000; 0 removes the line.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 10_000_000)]
     quantity: Option<i64>,
 }
 

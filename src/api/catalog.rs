@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::query::{Page, PageParams, Query};
+use super::schema;
 use crate::auth::guards::CatalogWrite;
 use crate::auth::Perm;
 use crate::db::catalog::{
@@ -201,7 +202,9 @@ impl From<ProductRow> for Product {
 /// `name` is required (1–100 characters, unique case-insensitively); `description` optional.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CategoryRequest {
+    #[schema(schema_with = schema::category_name, required = true)]
     name: Option<String>,
+    #[schema(schema_with = schema::description)]
     description: Option<String>,
 }
 
@@ -224,28 +227,52 @@ impl CategoryRequest {
 pub struct ProductRequest {
     /// 1–200 characters.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::product_name, required = true)]
     name: Option<Option<String>>,
     /// At most 5000 characters.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::description)]
     description: Option<Option<String>>,
     /// Integer cents, 0 ..= 10000000000.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 10_000_000_000_i64)]
     price: Option<Option<i64>>,
-    /// Units in stock, 0 ..= 10000000.
+    /// Units in stock, 0 ..= 10000000 (absent or null: 0).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000)]
     quantity: Option<Option<i64>>,
-    /// An existing category's id, or null for none.
+    /// An existing category's id (else 400 naming this field), or null for none.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     category_id: Option<Option<i64>>,
     /// `http(s)://...` or a site-relative path `/...`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::image_url)]
     image_url: Option<Option<String>>,
+}
+
+/// A product patch (PATCH /api/products/{id}): only the fields sent change; `null` clears
+/// `description`, `categoryId` and `imageUrl`, and is refused for the others. Parsed as a
+/// `ProductRequest`; this type only documents it.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ProductPatch {
+    #[schema(schema_with = schema::product_name)]
+    name: Option<String>,
+    #[schema(schema_with = schema::description)]
+    description: Option<String>,
+    /// Integer cents, 0 ..= 10000000000.
+    #[schema(nullable = false, minimum = 0, maximum = 10_000_000_000_i64)]
+    price: Option<i64>,
+    /// Units in stock, 0 ..= 10000000.
+    #[schema(nullable = false, minimum = 0, maximum = 10_000_000)]
+    quantity: Option<i64>,
+    /// An existing category's id (else 400 naming this field), or null for none.
+    #[schema(minimum = 1)]
+    category_id: Option<i64>,
+    #[schema(schema_with = schema::image_url)]
+    image_url: Option<String>,
 }
 
 /// Tells `"field": null` (Some(None)) from an absent field (None).
@@ -410,11 +437,11 @@ pub async fn delete_category(_who: Perm<CatalogWrite>, db: &Db, id: i64) -> ApiR
 #[utoipa::path(get, path = "/api/products", tag = "catalog",
     params(
         ("q" = Option<String>, Query, description = "Substring of the name or description"),
-        ("category" = Option<i64>, Query, description = "Category id"),
-        ("minPrice" = Option<i64>, Query, description = "Lowest price in cents (inclusive)"),
-        ("maxPrice" = Option<i64>, Query, description = "Highest price in cents (inclusive)"),
+        ("category" = Option<i64>, Query, minimum = 1, description = "Category id"),
+        ("minPrice" = Option<i64>, Query, minimum = 0, description = "Lowest price in cents (inclusive)"),
+        ("maxPrice" = Option<i64>, Query, minimum = 0, description = "Highest price in cents (inclusive)"),
         ("inStock" = Option<bool>, Query, description = "`true`: only products in stock; `false`: only sold out"),
-        ("sort" = Option<String>, Query, description = "`name` (default), `-name`, `price`, `-price` or `newest`"),
+        ("sort" = Option<ProductSortName>, Query, description = "`name` (default), `-name`, `price`, `-price` or `newest`"),
         PageParams),
     responses((status = 200, body = Page<Product>), (status = 400, body = ErrorBody)))]
 #[get("/products")]
@@ -441,6 +468,21 @@ pub async fn list_products(mut q: Query, db: &Db, app: &State<App>) -> ApiResult
         })
         .await?;
     Ok(RawJson(body.to_string()))
+}
+
+/// The catalog's sort orders (documentation only).
+#[derive(Serialize, ToSchema)]
+pub enum ProductSortName {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "price")]
+    Price,
+    #[serde(rename = "-price")]
+    PriceDesc,
+    #[serde(rename = "newest")]
+    Newest,
 }
 
 /// One product.
@@ -501,7 +543,7 @@ pub async fn replace_product(
 
 /// Change some fields of a product (catalog:write).
 #[utoipa::path(patch, path = "/api/products/{id}", tag = "catalog", params(("id" = i64, Path)),
-    request_body = ProductRequest,
+    request_body(content = Option<ProductPatch>, description = "Only the fields sent change; no body changes nothing"),
     responses((status = 200, body = Product), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]

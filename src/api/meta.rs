@@ -7,7 +7,10 @@ use rocket::response::status::Custom;
 use rocket::serde::json::Json;
 use rocket::{get, State};
 use serde::Serialize;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{AllOf, AnyOf, ArrayItems, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::db::Db;
@@ -95,8 +98,11 @@ pub fn docs() -> Option<Asset> {
         crate::api::portfolio::get_portfolio, crate::api::portfolio::get_holding,
         crate::api::portfolio::create, crate::api::portfolio::update, crate::api::portfolio::remove,
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&Security),
+    components(schemas(
+        ErrorBody, crate::api::catalog::ProductSortName, crate::api::assets::AssetSortName,
+        crate::api::orders::OrderStatusFilter,
+    )),
+    modifiers(&Security, &Complete),
     tags(
         (name = "auth", description = "Sign up, sign in, sessions"),
         (name = "users", description = "Your account, and user management (users:manage)"),
@@ -126,5 +132,198 @@ impl Modify for Security {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("stockroom_token"))),
         );
+    }
+}
+
+/// Schemas of response bodies: every field of these is always present (null when absent).
+const RESPONSE_SCHEMAS: &[&str] = &[
+    "Asset",
+    "AuthResponse",
+    "Cart",
+    "CartItem",
+    "Category",
+    "CategoryRef",
+    "ErrorBody",
+    "ErrorDetail",
+    "Health",
+    "Holding",
+    "Message",
+    "Order",
+    "OrderItem",
+    "Page_Asset",
+    "Page_Order",
+    "Page_Product",
+    "Page_User",
+    "Portfolio",
+    "Product",
+    "ProfileResponse",
+    "ProfileUser",
+    "Session",
+    "TokenResponse",
+    "User",
+    "Valuation",
+    "WatchEntry",
+];
+
+/// What holds for every route, stated once here rather than on each handler: the error
+/// responses that guards and the body parser can give, that response fields are always
+/// present, and the few constraints the derive can't express.
+struct Complete;
+
+impl Modify for Complete {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                (&mut item.get, "get"),
+                (&mut item.put, "put"),
+                (&mut item.post, "post"),
+                (&mut item.delete, "delete"),
+                (&mut item.patch, "patch"),
+            ];
+            for (op, method) in ops {
+                if let Some(op) = op {
+                    complete_operation(path, method, op);
+                }
+            }
+        }
+        let Some(components) = doc.components.as_mut() else { return };
+        for name in RESPONSE_SCHEMAS {
+            if let Some(schema) = components.schemas.get_mut(*name) {
+                require_every_field(schema);
+            }
+        }
+        // `fields`: field → problem on every 400, else null (not a `BTreeMap` component).
+        components.schemas.remove("BTreeMap");
+        if let Some(RefOr::T(Schema::Object(detail))) = components.schemas.get_mut("ErrorDetail") {
+            let fields = ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+                .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(
+                    "Offending fields (camelCase) → problem; an object on every 400, else null.",
+                ));
+            detail.properties.insert("fields".into(), fields.into());
+        }
+        // Changing one's own email takes the current password: for PATCH /api/users/me, an
+        // `email` string needs a `currentPassword` string. (Through /api/users/{id} that holds
+        // only when the id is the caller's, which a schema can't tell.)
+        let email_unset = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .property("email", ObjectBuilder::new().schema_type(Type::Null));
+        let password_given = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .property("currentPassword", ObjectBuilder::new().schema_type(Type::String))
+            .required("currentPassword");
+        let mut either = AnyOf::new();
+        either.items = vec![email_unset.into(), password_given.into()];
+        let mut own = AllOf::new();
+        own.items = vec![Ref::from_schema_name("UserPatch").into(), RefOr::T(Schema::AnyOf(either))];
+        own.description =
+            Some("A `UserPatch` of one's own account: changing the email takes `currentPassword`.".into());
+        components.schemas.insert("OwnUserPatch".into(), RefOr::T(Schema::AllOf(own)));
+        let own_patch = doc.paths.paths.get_mut("/api/users/me").and_then(|p| p.patch.as_mut());
+        if let Some(body) = own_patch.and_then(|op| op.request_body.as_mut()) {
+            for content in body.content.values_mut() {
+                content.schema = Some(Ref::from_schema_name("OwnUserPatch").into());
+            }
+        }
+        // A login needs one of `login`, `email` or `username`.
+        if let Some(login) = components.schemas.get_mut("LoginRequest") {
+            let one_of_them = ["login", "email", "username"]
+                .map(|field| Schema::Object(ObjectBuilder::new().required(field).build()));
+            let mut any = AnyOf::new();
+            any.items = one_of_them.into_iter().map(RefOr::T).collect();
+            let mut all = AllOf::new();
+            all.items = vec![login.clone(), RefOr::T(Schema::AnyOf(any))];
+            *login = RefOr::T(Schema::AllOf(all));
+        }
+    }
+}
+
+fn complete_operation(path: &str, method: &str, op: &mut Operation) {
+    let has = |place: ParameterIn| op.parameters.iter().flatten().any(|p| p.parameter_in == place);
+    let (query, header, path_params) =
+        (has(ParameterIn::Query), has(ParameterIn::Header), has(ParameterIn::Path));
+    let secured = op.security.is_some();
+    // A blank query value is the same as none (`Query::text`), whatever the parameter's type.
+    for param in op.parameters.iter_mut().flatten().filter(|p| p.parameter_in == ParameterIn::Query) {
+        let Some(schema) = param.schema.take() else { continue };
+        let is_string =
+            matches!(&schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::String));
+        param.schema = Some(if is_string {
+            schema
+        } else {
+            let mut either = AnyOf::new();
+            either.items = vec![schema, crate::api::schema::blank().into()];
+            RefOr::T(Schema::AnyOf(either))
+        });
+    }
+    let mut has_body = false;
+    if let Some(body) = op.request_body.as_mut() {
+        has_body = true;
+        // An `Option<T>` body may be left out (it reads as `{}`), but a JSON `null` is no body.
+        for content in body.content.values_mut() {
+            if let Some(RefOr::T(Schema::OneOf(one))) = &content.schema {
+                if let [RefOr::T(Schema::Object(null)), real] = one.items.as_slice() {
+                    if null.schema_type == SchemaType::Type(Type::Null) {
+                        content.schema = Some(real.clone());
+                    }
+                }
+            }
+        }
+    }
+    let responses = &mut op.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        if !responses.contains_key(status) {
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody"))));
+            responses.insert(status.into(), response.build().into());
+        }
+    };
+    if query || header {
+        add("400", "A bad parameter, named in `fields`");
+    }
+    if has_body {
+        add(
+            "400",
+            "Malformed JSON (`invalid_json`) or invalid fields (`validation_failed`), named in `fields`",
+        );
+        add("413", "`payload_too_large`: the body is over `body_limit`");
+        add("415", "`unsupported_media_type`: a body that is not `application/json`");
+    }
+    if secured {
+        add("401", "`unauthorized`: no valid token, or its session or user is gone");
+        if method != "get" {
+            add("403", "`csrf_rejected`: a change authenticated by the cookie alone, without a same-origin `Origin` or `X-Requested-With: stockroom`");
+        }
+    }
+    if path_params {
+        add("404", "`not_found`, also for an id that is not an integer");
+    }
+    if path.starts_with("/api/auth/") {
+        add("429", "`rate_limited`: too many requests to /api/auth/* from this client; see `Retry-After`");
+    }
+    if !matches!(path, "/api/openapi.json" | "/api/docs" | "/api/health") {
+        add("5XX", "`internal` (500, with the `requestId` of the server's log line), or 503 when the database cannot take writes");
+    }
+}
+
+/// Marks every property of an object schema, and of the objects inside it, required.
+fn require_every_field(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            o.required = o.properties.keys().cloned().collect();
+            o.properties.values_mut().for_each(require_every_field);
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                require_every_field(items);
+            }
+        }
+        Schema::OneOf(one) => one.items.iter_mut().for_each(require_every_field),
+        Schema::AllOf(all) => all.items.iter_mut().for_each(require_every_field),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(require_every_field),
+        _ => {}
     }
 }

@@ -9,6 +9,7 @@ pub mod meta;
 pub mod orders;
 pub mod portfolio;
 pub mod query;
+pub mod schema;
 pub mod users;
 pub mod watchlist;
 

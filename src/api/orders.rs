@@ -191,7 +191,8 @@ async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom
 /// or concurrent — returns the order that key placed (201, the order as it is now) instead of
 /// placing another. A request that failed (400/409) does not use up its key.
 #[utoipa::path(post, path = "/api/order", tag = "orders",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$",
+        description = "1–255 visible ASCII characters")),
     responses((status = 201, body = Order),
         (status = 400, description = "`cart_empty`, or a malformed Idempotency-Key", body = ErrorBody),
         (status = 401, body = ErrorBody),
@@ -204,7 +205,8 @@ pub async fn place_order(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiRes
 
 /// Alias of `POST /api/order`.
 #[utoipa::path(post, path = "/api/orders", tag = "orders",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$",
+        description = "1–255 visible ASCII characters")),
     responses((status = 201, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
@@ -240,9 +242,20 @@ fn status_param(q: &mut Query) -> Option<OrderStatus> {
     q.one_of("status", OrderStatus::NAMES).and_then(OrderStatus::parse)
 }
 
+/// The `status` filter (documentation only).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatusFilter {
+    Pending,
+    Confirmed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
 /// The signed-in user's orders, newest first.
 #[utoipa::path(get, path = "/api/users/me/orders", tag = "orders",
-    params(("status" = Option<String>, Query, description = "Only orders with this status"), PageParams),
+    params(("status" = Option<OrderStatusFilter>, Query, description = "Only orders with this status"), PageParams),
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/users/me/orders")]
@@ -257,8 +270,8 @@ pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<
 /// Every order, newest first (orders:manage).
 #[utoipa::path(get, path = "/api/orders", tag = "orders",
     params(
-        ("status" = Option<String>, Query, description = "`pending`, `confirmed`, `shipped`, `delivered` or `cancelled`"),
-        ("userId" = Option<i64>, Query, description = "Only this user's orders"),
+        ("status" = Option<OrderStatusFilter>, Query, description = "Only orders with this status"),
+        ("userId" = Option<i64>, Query, minimum = 1, description = "Only this user's orders"),
         PageParams),
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
@@ -274,8 +287,20 @@ pub async fn list_orders(_who: Perm<OrdersManage>, mut q: Query, db: &Db) -> Api
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusChange {
-    /// `confirmed`, `shipped`, `delivered` or `cancelled`.
+    /// The new status (`pending` is never a valid target: 409).
+    #[schema(value_type = OrderStatusName, required = true)]
     status: Option<String>,
+}
+
+/// An order status (documentation only).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatusName {
+    Pending,
+    Confirmed,
+    Shipped,
+    Delivered,
+    Cancelled,
 }
 
 fn invalid_transition(from: &str, to: OrderStatus) -> ApiError {

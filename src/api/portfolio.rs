@@ -127,18 +127,26 @@ pub struct Portfolio {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewHolding {
+    /// An asset's id (unknown: 404).
+    #[schema(value_type = i64, required = true)]
     asset_id: Option<i64>,
     /// Units held, 1 to 1,000,000,000.
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 1_000_000_000)]
     quantity: Option<i64>,
     /// Total paid in cents, 0 to 10^18.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 1_000_000_000_000_000_000_i64)]
     cost_basis: Option<i64>,
 }
 
-/// Absent fields stay as they are.
+/// Absent (or null) fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HoldingPatch {
+    /// Units held, 1 to 1,000,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     quantity: Option<i64>,
+    /// Total paid in cents, 0 to 10^18.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_000_i64)]
     cost_basis: Option<i64>,
 }
 
@@ -221,7 +229,7 @@ pub async fn create(auth: AuthUser, db: &Db, body: Body<NewHolding>) -> ApiResul
 
 /// Change the quantity or cost basis of one of the signed-in user's holdings.
 #[utoipa::path(patch, path = "/api/portfolio/{id}", tag = "portfolio", params(("id" = i64, Path)),
-    request_body = HoldingPatch,
+    request_body(content = Option<HoldingPatch>, description = "Only the fields sent change; no body changes nothing"),
     responses((status = 200, body = Holding), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "No such holding, or another user's", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::auth::clear_cookie;
 use super::body::Body;
 use super::query::{Page, PageParams, Query};
+use super::schema;
 use super::Message;
 use crate::auth::guards::{UsersManage, ALL_PERMISSIONS};
 use crate::auth::{AuthUser, Perm};
@@ -85,16 +86,20 @@ pub struct ProfileUser {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserPatch {
+    #[schema(schema_with = schema::display_name)]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schema::username_or_blank)]
     username: Option<Option<String>>,
+    #[schema(schema_with = schema::email_or_null)]
     email: Option<String>,
     /// Required when a user changes their own email.
     current_password: Option<String>,
     /// users:manage only; only an admin may change a role.
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
     /// users:manage only.
+    #[schema(value_type = Option<Vec<PermissionName>>)]
     permissions: Option<Vec<String>>,
     /// users:manage only; deactivating revokes every session of the user.
     is_active: Option<bool>,
@@ -104,15 +109,42 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A role (documentation only: patches are parsed from strings to name the bad field).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+/// A permission (documentation only, as `Role`).
+#[derive(Serialize, ToSchema)]
+pub enum PermissionName {
+    #[serde(rename = "catalog:write")]
+    CatalogWrite,
+    #[serde(rename = "orders:manage")]
+    OrdersManage,
+    #[serde(rename = "assets:write")]
+    AssetsWrite,
+    #[serde(rename = "users:manage")]
+    UsersManage,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordChange {
+    #[schema(value_type = String, required = true)]
     current_password: Option<String>,
+    /// `min_password_length` (default 8) to 128 characters, and not too easy to guess
+    /// (`min_password_score`).
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     new_password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordConfirmation {
+    /// The account's current password.
+    #[schema(value_type = String, required = true)]
     password: Option<String>,
 }
 
@@ -162,7 +194,8 @@ pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
 }
 
 /// Update the signed-in user's name, username or email (an email change needs `currentPassword`).
-#[utoipa::path(patch, path = "/api/users/me", tag = "users", request_body = UserPatch,
+#[utoipa::path(patch, path = "/api/users/me", tag = "users",
+    request_body(content = Option<UserPatch>, description = "Only the fields sent change; no body changes nothing"),
     responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "`wrong_password`, or role/permission fields without users:manage", body = ErrorBody),
         (status = 409, body = ErrorBody)),
@@ -272,7 +305,8 @@ pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>>
 /// Update a user: yourself (as `PATCH /api/users/me`), or anyone with users:manage, who may also
 /// set permissions and `isActive`. Only an admin may change a role. The last active admin can't be
 /// demoted or deactivated (409 `last_admin`).
-#[utoipa::path(patch, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
+#[utoipa::path(patch, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body(content = Option<UserPatch>, description = "Only the fields sent change; no body changes nothing"),
     responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
@@ -291,7 +325,7 @@ pub async fn update_user(
 /// Delete a user: yourself (password required, as `DELETE /api/users/me`), or anyone with
 /// users:manage. The last active admin can't be deleted.
 #[utoipa::path(delete, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)),
-    request_body(content = PasswordConfirmation, description = "Only when deleting yourself"),
+    request_body(content = Option<PasswordConfirmation>, description = "Only when deleting yourself"),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]

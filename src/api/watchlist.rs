@@ -37,6 +37,8 @@ impl From<WatchRow> for WatchEntry {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WatchRequest {
+    /// An asset's id (unknown: 404).
+    #[schema(value_type = i64, required = true)]
     asset_id: Option<i64>,
 }
 

@@ -59,6 +59,37 @@ async fn unknown_routes_and_methods_answer_json() {
     assert_eq!(r.header("Allow"), Some("DELETE, GET, HEAD, PATCH"));
 }
 
+/// Found by schemathesis: JSON has one number type, and `1999.0` is the integer 1999 (JSON
+/// Schema's `integer` agrees), but it was refused as "must be an integer". A fraction still is.
+#[rocket::async_test]
+async fn whole_numbers_with_a_fraction_part_are_integers() {
+    let app = TestApp::new().await;
+    let admin = Req::bearer(&app.admin("ada").await);
+    let r = app.post("/api/products", &admin, json!({"name": "Mug", "price": 1999.0, "quantity": 5e1})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!((r.body["price"].as_i64(), r.body["quantity"].as_i64()), (Some(1999), Some(50)));
+    let r = app.post("/api/products", &admin, json!({"name": "Cup", "price": 19.99, "quantity": 1.5})).await;
+    assert_error(&r, 400, "validation_failed");
+    assert_eq!(r.body["error"]["fields"]["price"], "must be an integer");
+    let r = app.put("/api/assets/prices", &admin, json!([{"symbol": "X", "price": 1e30}])).await;
+    assert_error(&r, 400, "validation_failed");
+}
+
+/// Found by schemathesis: `/api/assets/prices` also fits `/api/assets/<id>`, so a PATCH there
+/// was a 404 and an OPTIONS listed the asset methods. Ids are integers: only PUT is allowed.
+#[rocket::async_test]
+async fn a_fixed_segment_is_not_taken_for_an_id() {
+    let app = TestApp::new().await;
+    let admin = Req::bearer(&app.admin("ada").await);
+    for method in [Method::Patch, Method::Options, Method::Get, Method::Delete] {
+        let r = app.request(method, "/api/assets/prices", &admin, None).await;
+        assert_error(&r, 405, "method_not_allowed");
+        assert_eq!(r.header("Allow"), Some("PUT"), "{method}");
+    }
+    let r = app.request(Method::Put, "/api/assets/abc", &admin, None).await;
+    assert_error(&r, 404, "not_found");
+}
+
 #[rocket::async_test]
 async fn bad_bodies_get_clear_errors() {
     let app = TestApp::with(|f| f.merge(("body_limit", 256))).await;

@@ -30,11 +30,15 @@ async fn the_cached_product_list_follows_every_kind_of_write() {
 
     // A cancel gives it back.
     let id = order.body["id"].as_i64().unwrap();
-    assert_eq!(app.post(&format!("/api/orders/{id}/cancel"), &Req::bearer(&buyer), json!(null)).await.status, 200);
+    assert_eq!(
+        app.post(&format!("/api/orders/{id}/cancel"), &Req::bearer(&buyer), json!(null)).await.status,
+        200
+    );
     assert_eq!(list().await["items"][0]["quantity"], 5);
 
     // A category rename shows in the embedded category.
-    let cat = app.post("/api/categories", &Req::bearer(&clerk), json!({"name": "Kitchen"})).await.body["id"].clone();
+    let cat = app.post("/api/categories", &Req::bearer(&clerk), json!({"name": "Kitchen"})).await.body["id"]
+        .clone();
     app.patch(&format!("/api/products/{mug}"), &Req::bearer(&clerk), json!({"categoryId": cat})).await;
     app.put(&format!("/api/categories/{cat}"), &Req::bearer(&clerk), json!({"name": "Cookware"})).await;
     assert_eq!(list().await["items"][0]["category"]["name"], "Cookware");
