@@ -27,6 +27,8 @@ use sqlx::{ConnectOptions, Sqlite, SqlitePool};
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often committed WAL frames are copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 const READ_CONNECTIONS: u32 = 4;
 
 #[derive(Database)]
@@ -76,10 +78,12 @@ impl Pools {
         let sqlx_err = |e| OpenError::Sqlx(shown.clone(), e);
         // journal_mode is set once below, not per connection: WAL persists in the file, and a
         // file we refuse must not be changed.
+        // The writer never checkpoints itself: copying pages back and fsyncing would stall
+        // whichever request happened to commit past the threshold. `checkpoints` does it instead.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options(path))
+            .connect_with(options(path).pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(|e| match e {
                 sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
@@ -101,7 +105,26 @@ impl Pools {
             .connect_with(options(path))
             .await
             .map_err(sqlx_err)?;
+        rocket::tokio::spawn(checkpoints(read.clone()));
         Ok(Pools { read, write })
+    }
+}
+
+/// Passive checkpoints off the request path, on a reader connection (they never block the
+/// writer or readers), until the pools close. SQLite also checkpoints when the last connection
+/// closes, so a stopped server leaves no WAL behind.
+async fn checkpoints(read: SqlitePool) {
+    loop {
+        rocket::tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if read.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&read).await {
+            if read.is_closed() {
+                return;
+            }
+            tracing::warn!("checkpoint failed: {e}");
+        }
     }
 }
 

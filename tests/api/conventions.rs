@@ -253,3 +253,32 @@ async fn field_errors_name_paging_problems() {
     assert_error(&r, 400, "validation_failed");
     assert_eq!(fields(&r)["page"], "must be a whole number ≥ 1");
 }
+
+#[rocket::async_test]
+async fn committed_writes_are_checkpointed_into_the_database_file_in_the_background() {
+    use sqlx::{ConnectOptions, Connection};
+    let app = TestApp::new().await;
+    let writer_autocheckpoint: i64 =
+        sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&app.db().write).await.unwrap();
+    assert_eq!(writer_autocheckpoint, 0, "the writer never stalls a request to checkpoint");
+    app.signup("ann").await;
+    let path = app.client.rocket().state::<stockroom::App>().unwrap().config.database.clone();
+    // An immutable connection reads the main file only, ignoring the WAL.
+    let in_file = || async {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).immutable(true).read_only(true);
+        let mut conn = opts.connect().await.unwrap();
+        // Before the first checkpoint the file may not even have the schema yet.
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&mut conn).await.unwrap_or(0);
+        conn.close().await.unwrap();
+        n
+    };
+    let mut n = 0;
+    for _ in 0..40 {
+        n = in_file().await;
+        if n == 1 {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, 1, "the signup reached the database file within 2 s");
+}
