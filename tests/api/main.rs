@@ -12,6 +12,7 @@ mod faults;
 mod markets_assets;
 mod markets_portfolio;
 mod money;
+mod parsers;
 mod read_cache;
 mod store_cart;
 mod store_catalog;
