@@ -61,27 +61,12 @@ impl Server {
         Server { child, addr, log }
     }
 
-    /// A minimal HTTP/1.1 exchange over a fresh connection.
+    /// A minimal HTTP/1.1 exchange over a fresh connection; panics if the server is not there.
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let status = raw[9..12].parse().unwrap();
-        let payload = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+        self.try_call(method, path, token, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    /// Like `call`, but a refused, reset or truncated exchange (the server died) is an error
-    /// instead of a panic. A response counts only if its status line and whole body arrived.
+    /// A refused, reset or truncated exchange (the server died) is an error, not a panic. A response counts only if its status line and whole body arrived.
     pub fn try_call(
         &self,
         method: &str,
