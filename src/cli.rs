@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::{sessions, users, Pools};
 use crate::domain::{DisplayName, Email, Fields, Username};
@@ -160,7 +159,7 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no user {login}"))?;
-    let hash = Hasher::new(&app.config).hash(password).await.map_err(describe)?;
+    let hash = app.hasher.hash(password).await.map_err(describe)?;
     let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
     users::set_password(&mut *tx, user.id, &hash).await.map_err(|e| e.to_string())?;
     sessions::revoke_all(&mut *tx, user.id, None).await.map_err(|e| e.to_string())?;
