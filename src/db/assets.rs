@@ -1,6 +1,8 @@
 //! Queries on `assets`: the screener, single assets and price updates.
 
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::query::QueryAs;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Sqlite, SqliteConnection, SqliteExecutor, SqlitePool};
 
 use super::users::escape_like;
 use super::{returning, returning_optional, timestamp};
@@ -72,7 +74,15 @@ pub async fn insert(db: impl SqliteExecutor<'_>, a: &AssetValues) -> Result<Asse
         "INSERT INTO assets (symbol, name, price, market_cap, rating, rating_rank, sector, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     );
-    let query = sqlx::query_as(&sql)
+    returning(bind_values(sqlx::query_as(&sql), a), db).await
+}
+
+/// Binds the eight editable columns, in the order `insert` and `update` list them.
+fn bind_values<'q>(
+    query: QueryAs<'q, Sqlite, AssetRow, SqliteArguments<'q>>,
+    a: &'q AssetValues,
+) -> QueryAs<'q, Sqlite, AssetRow, SqliteArguments<'q>> {
+    query
         .bind(&a.symbol)
         .bind(&a.name)
         .bind(a.price)
@@ -80,8 +90,7 @@ pub async fn insert(db: impl SqliteExecutor<'_>, a: &AssetValues) -> Result<Asse
         .bind(&a.rating)
         .bind(rating_rank(a.rating.as_deref()))
         .bind(&a.sector)
-        .bind(timestamp());
-    returning(query, db).await
+        .bind(timestamp())
 }
 
 pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<AssetRow>, sqlx::Error> {
@@ -102,17 +111,7 @@ pub async fn update(
         "UPDATE assets SET symbol = ?, name = ?, price = ?, market_cap = ?, rating = ?, rating_rank = ?,
          sector = ?, updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
     );
-    let query = sqlx::query_as(&sql)
-        .bind(&a.symbol)
-        .bind(&a.name)
-        .bind(a.price)
-        .bind(a.market_cap)
-        .bind(&a.rating)
-        .bind(rating_rank(a.rating.as_deref()))
-        .bind(&a.sector)
-        .bind(timestamp())
-        .bind(id);
-    returning_optional(query, db).await
+    returning_optional(bind_values(sqlx::query_as(&sql), a).bind(id), db).await
 }
 
 /// Sets the price of the asset with this (uppercase) symbol; `None` when there is no such asset.
