@@ -463,7 +463,7 @@ pub async fn remove(_who: Perm<AssetsWrite>, db: &Db, id: i64) -> ApiResult<Stat
 pub async fn update_prices(
     _who: Perm<AssetsWrite>,
     db: &Db,
-    body: Body<Vec<Value>>,
+    body: Body<Vec<Value>, true>,
 ) -> ApiResult<Json<Vec<Asset>>> {
     let mut f = Fields::default();
     let entries = parse_price_entries(&body.0, &mut f);

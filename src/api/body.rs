@@ -8,21 +8,24 @@ use serde::de::DeserializeOwned;
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
 
-pub struct Body<T>(pub T);
+/// The body must be a JSON object unless `LIST` says it is an array. The check is needed because
+/// serde also reads a struct from an array of its fields in order, so `[]` would pass as a patch
+/// that changes nothing.
+pub struct Body<T, const LIST: bool = false>(pub T);
 
 #[rocket::async_trait]
-impl<'r, T: DeserializeOwned + Send> FromData<'r> for Body<T> {
+impl<'r, T: DeserializeOwned + Send, const LIST: bool> FromData<'r> for Body<T, LIST> {
     type Error = ApiError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        match read(req, data).await {
+        match read(req, data, LIST).await {
             Ok(v) => data::Outcome::Success(Body(v)),
             Err(e) => data::Outcome::Error(stash(req, e)),
         }
     }
 }
 
-async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResult<T> {
+async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>, list: bool) -> ApiResult<T> {
     let content_type = req.content_type();
     if content_type.is_some_and(|ct| !ct.is_json()) {
         return Err(ApiError::UnsupportedMediaType);
@@ -42,6 +45,9 @@ async fn read<T: DeserializeOwned>(req: &Request<'_>, data: Data<'_>) -> ApiResu
     };
     let mut value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    if !list && !value.is_object() {
+        return Err(ApiError::field("body", "must be an object"));
+    }
     whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
