@@ -12,7 +12,7 @@ use super::query::{Page, PageParams, Query};
 use super::schema;
 use super::Message;
 use crate::auth::guards::{UsersManage, ALL_PERMISSIONS};
-use crate::auth::{AuthUser, Perm};
+use crate::auth::{Admin, AuthUser, Perm};
 use crate::db::{sessions, users, users::UserRow, Db};
 use crate::domain::{DisplayName, Email, Fields, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -203,12 +203,13 @@ pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
 #[patch("/users/me", data = "<body>")]
 pub async fn update_me(
     auth: AuthUser,
+    admin: Option<Admin>,
     db: &Db,
     app: &State<App>,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     let id = auth.id();
-    apply_patch(db, app, &auth, id, body.0).await.map(Json)
+    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Change the password; every other session of the user is revoked.
@@ -313,13 +314,14 @@ pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>>
 #[patch("/users/<id>", data = "<body>")]
 pub async fn update_user(
     auth: AuthUser,
+    admin: Option<Admin>,
     db: &Db,
     app: &State<App>,
     id: i64,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     self_or_manager(&auth, id)?;
-    apply_patch(db, app, &auth, id, body.0).await.map(Json)
+    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Delete a user: yourself (password required, as `DELETE /api/users/me`), or anyone with
@@ -363,8 +365,16 @@ fn last_admin() -> ApiError {
 }
 
 /// The one place a user row changes, whoever asks: checks who may change what, validates every
-/// field, then writes in one transaction with the last-admin rule.
-async fn apply_patch(db: &Db, app: &App, auth: &AuthUser, id: i64, p: UserPatch) -> ApiResult<User> {
+/// field, then writes in one transaction with the last-admin rule. `by_admin` comes from the
+/// `Admin` guard: only an admin may change a role, so a user manager can't promote anyone.
+async fn apply_patch(
+    db: &Db,
+    app: &App,
+    auth: &AuthUser,
+    by_admin: bool,
+    id: i64,
+    p: UserPatch,
+) -> ApiResult<User> {
     let manager = auth.user.can(UsersManage::NAME);
     if !manager && (p.role.is_some() || p.permissions.is_some() || p.is_active.is_some()) {
         return Err(ApiError::Forbidden("Only user managers may change roles, permissions or activation."));
@@ -408,7 +418,7 @@ async fn apply_patch(db: &Db, app: &App, auth: &AuthUser, id: i64, p: UserPatch)
     f.finish()?;
 
     let current = users::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("User"))?;
-    if role.as_ref().is_some_and(|r| *r != current.role) && !auth.user.is_admin() {
+    if role.as_ref().is_some_and(|r| *r != current.role) && !by_admin {
         return Err(ApiError::Forbidden("Only an admin may change a role."));
     }
     let email_changes = email.as_ref().is_some_and(|e| e.as_str() != current.email);

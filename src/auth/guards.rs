@@ -207,3 +207,20 @@ impl<'r, P: Permission> FromRequest<'r> for Perm<P> {
         }
     }
 }
+
+/// An authenticated caller whose role is `admin` (else 403 `forbidden`). Routes that only some
+/// callers may use fully take it as `Option<Admin>`.
+pub struct Admin(pub AuthUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let auth = try_outcome!(req.guard::<AuthUser>().await);
+        if auth.user.is_admin() {
+            Outcome::Success(Admin(auth))
+        } else {
+            Outcome::Error(stash(req, ApiError::Forbidden("Only an admin may do that.")))
+        }
+    }
+}

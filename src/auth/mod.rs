@@ -5,4 +5,4 @@ pub mod limits;
 pub mod password;
 pub mod token;
 
-pub use guards::{AuthLimit, AuthUser, Client, Perm};
+pub use guards::{Admin, AuthLimit, AuthUser, Client, Perm};
