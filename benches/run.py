@@ -37,7 +37,7 @@ CATEGORIES, PRODUCTS, ASSETS, USERS = 10, 1000, 500, 200
 STOCK = 1_000_000  # per product: far more than the order scenario can buy
 ADMIN_PASSWORD = "bench-admin-Quartz-42"
 USER_PASSWORD = "bench-user-Lantern-77"
-HASH_SAMPLES = 30  # sequential logins timed for the hashing ceiling
+HASH_SAMPLES = 30  # argon2 hashes timed for the hashing ceiling
 # The limiters would throttle a load generator that is one client hammering /api/auth/*; argon2
 # keeps its default cost, which is what the login scenarios measure.
 SERVER_ENV = {"STOCKROOM_AUTH_RATE_LIMIT": "0", "STOCKROOM_LOGIN_MAX_FAILURES": "0"}
@@ -259,19 +259,16 @@ def scenario(port, opts, name, path, script, args=()):
     return dict(name=name, **parse_wrk(name, output))
 
 
-def hash_time_ms(port, users):
-    """Median latency of sequential logins at concurrency 1: one argon2 verification plus the
-    request overhead (so a slight over-estimate of the hash, i.e. a conservative ceiling)."""
-    api = Api(port)
-    samples = []
-    for i in range(HASH_SAMPLES + 2):
-        _, _, login = users[i % len(users)]
-        t0 = time.perf_counter()
-        api.call("POST", "/api/auth/login", {"login": login, "password": USER_PASSWORD})
-        if i >= 2:  # two warm-up logins
-            samples.append((time.perf_counter() - t0) * 1000)
-    api.conn.close()
-    return statistics.median(samples), samples
+def hash_time_ms():
+    """Median time of one argon2id hash at the configured cost (the server's configuration, read
+    from Rocket.toml and the same STOCKROOM_* environment), through the server's own hashing pool:
+    benches/hash_cost.rs. Run while the server is idle."""
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "hash_cost", "--", str(HASH_SAMPLES)],
+                         cwd=ROOT, env=server_env(), capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"cargo bench --bench hash_cost failed:\n{out.stderr}")
+    timing = json.loads(out.stdout.strip().splitlines()[-1])
+    return timing["hash_ms"], timing["samples_ms"]
 
 
 def login_flood(port, opts, login_args):
@@ -381,8 +378,8 @@ def render(r):
         f"pair's, errors count every failed response of either request. HTTP requests/s: "
         f"{r['scenarios_by_key']['orders']['http_rps']:.0f}."),
         "",
-        para(f"Hashing: sequential login at concurrency 1 = {h['hash_ms']:.1f} ms (median of {HASH_SAMPLES}; one "
-        f"argon2id verification + request overhead) -> ceiling = {m['cores']} cores / {h['hash_ms']:.1f} ms "
+        para(f"Hashing: one argon2id hash at the configured cost = {h['hash_ms']:.1f} ms (median of {HASH_SAMPLES}, "
+        f"cargo bench --bench hash_cost) -> ceiling = {m['cores']} cores / {h['hash_ms']:.1f} ms "
         f"= {h['ceiling_per_s']:.1f} logins/s"),
         para(f"Ratios: products/health = {ratios['products_per_health']:.1%}; logins/ceiling = "
         f"{ratios['logins_per_ceiling']:.1%} ({r['scenarios_by_key']['login']['rps']:.1f} / "
@@ -415,9 +412,10 @@ def main():
         sys.exit("wrk not found: install it (e.g. apt-get install wrk)")
 
     if not opts.no_build:
-        log("building: cargo build --release")
-        if subprocess.run(["cargo", "build", "--release"], cwd=ROOT).returncode != 0:
-            sys.exit("cargo build --release failed")
+        log("building: cargo build --release, cargo bench --no-run --bench hash_cost")
+        for build in (["build", "--release"], ["bench", "--no-run", "--bench", "hash_cost"]):
+            if subprocess.run(["cargo", *build], cwd=ROOT).returncode != 0:
+                sys.exit(f"cargo {' '.join(build)} failed")
     if not BINARY.exists():
         sys.exit(f"{BINARY} not found (build it, or drop --no-build)")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -472,8 +470,8 @@ def main():
         orders["http_rps"] = orders["rps"]
         orders["rps"] = orders["counters"]["orders"] / orders["seconds"]
 
-        log(f"  hashing: {HASH_SAMPLES} sequential logins")
-        hash_ms, hash_samples = hash_time_ms(port, seeded["users"])
+        log(f"  hashing: {HASH_SAMPLES} argon2 hashes (cargo bench --bench hash_cost)")
+        hash_ms, hash_samples = hash_time_ms()
         ceiling = machine["cores"] * 1000 / hash_ms
 
         login_args = (users_file, USER_PASSWORD)
