@@ -217,30 +217,15 @@ pub async fn screen(
         AND (?4 IS NULL OR market_cap >= ?4) AND (?5 IS NULL OR market_cap <= ?5)
         AND (?6 IS NULL OR rating IN (SELECT value FROM json_each(?6)))
         AND (?7 IS NULL OR sector = ?7 COLLATE NOCASE)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM assets WHERE {filter}"))
-        .bind(&pattern)
-        .bind(f.min_price)
-        .bind(f.max_price)
-        .bind(f.min_market_cap)
-        .bind(f.max_market_cap)
-        .bind(&ratings)
-        .bind(&f.sector)
-        .fetch_one(db)
-        .await?;
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM assets WHERE {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
-        sort.order_by()
-    ))
-    .bind(&pattern)
-    .bind(f.min_price)
-    .bind(f.max_price)
-    .bind(f.min_market_cap)
-    .bind(f.max_market_cap)
-    .bind(&ratings)
-    .bind(&f.sector)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    Ok((rows, total))
+    let mut args = super::Binds::default();
+    args.push(pattern);
+    args.push(f.min_price);
+    args.push(f.max_price);
+    args.push(f.min_market_cap);
+    args.push(f.max_market_cap);
+    args.push(ratings);
+    args.push(f.sector.as_deref());
+    let count_sql = format!("SELECT count(*) FROM assets WHERE {filter}");
+    let list_sql = format!("SELECT {COLUMNS} FROM assets WHERE {filter} ORDER BY {}", sort.order_by());
+    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
 }

@@ -4,7 +4,7 @@
 //! the first row before the statement has run to completion, so an autocommit insert may not be
 //! committed yet when the caller reads it back through the read pool.
 
-use sqlx::{Sqlite, SqliteExecutor};
+use sqlx::SqliteExecutor;
 
 use super::timestamp;
 
@@ -250,11 +250,6 @@ pub struct ProductFilter {
     pub sort: ProductSort,
 }
 
-enum Arg {
-    Int(i64),
-    Text(String),
-}
-
 /// One page of products and the number of matches. Only the conditions in use are in the SQL
 /// (fixed fragments with `?` binds), so SQLite can pick the matching index.
 pub async fn products_page(
@@ -264,24 +259,24 @@ pub async fn products_page(
     offset: i64,
 ) -> Result<(Vec<ProductRow>, i64), sqlx::Error> {
     let mut conditions: Vec<&str> = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
+    let mut args = super::Binds::default();
     if let Some(q) = &f.q {
         conditions.push("(p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')");
         let pattern = format!("%{}%", super::users::escape_like(q));
-        args.push(Arg::Text(pattern.clone()));
-        args.push(Arg::Text(pattern));
+        args.push(pattern.clone());
+        args.push(pattern);
     }
     if let Some(id) = f.category_id {
         conditions.push("p.category_id = ?");
-        args.push(Arg::Int(id));
+        args.push(id);
     }
     if let Some(min) = f.min_price {
         conditions.push("p.price >= ?");
-        args.push(Arg::Int(min));
+        args.push(min);
     }
     if let Some(max) = f.max_price {
         conditions.push("p.price <= ?");
-        args.push(Arg::Int(max));
+        args.push(max);
     }
     match f.in_stock {
         Some(true) => conditions.push("p.quantity > 0"),
@@ -292,26 +287,7 @@ pub async fn products_page(
         if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
 
     let count_sql = format!("SELECT count(*) FROM products p {filter}");
-    let mut count = sqlx::query_scalar::<Sqlite, i64>(&count_sql);
-    for a in &args {
-        count = match a {
-            Arg::Int(i) => count.bind(*i),
-            Arg::Text(s) => count.bind(s.as_str()),
-        };
-    }
-    let total = count.fetch_one(db).await?;
-
-    let sql = format!(
-        "SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} {filter} ORDER BY {} LIMIT ? OFFSET ?",
-        f.sort.order_by()
-    );
-    let mut rows = sqlx::query_as::<Sqlite, ProductRow>(&sql);
-    for a in &args {
-        rows = match a {
-            Arg::Int(i) => rows.bind(*i),
-            Arg::Text(s) => rows.bind(s.as_str()),
-        };
-    }
-    let rows = rows.bind(limit).bind(offset).fetch_all(db).await?;
-    Ok((rows, total))
+    let list_sql =
+        format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} {filter} ORDER BY {}", f.sort.order_by());
+    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
 }

@@ -21,8 +21,8 @@ use rocket::figment::Figment;
 use rocket_db_pools::Database;
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqlitePool};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Arguments, ConnectOptions, Sqlite, SqlitePool};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -190,6 +190,48 @@ impl rocket_db_pools::Pool for Pools {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// The filter arguments of a `page_of` query, in order. They are counted so that the page's
+/// LIMIT and OFFSET can be numbered after them: sqlx binds a plain `?` by its own running count,
+/// which a filter using `?1` twice would throw off.
+#[derive(Default)]
+pub struct Binds<'q> {
+    args: SqliteArguments<'q>,
+    count: usize,
+}
+
+impl<'q> Binds<'q> {
+    pub fn push<T>(&mut self, value: T)
+    where
+        T: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        Arguments::add(&mut self.args, value);
+        self.count += 1;
+    }
+}
+
+/// One page of a filtered list and the number of rows the filter matches. `count_sql` and
+/// `list_sql` (which ends with its ORDER BY) share the filter and so its `binds`.
+pub async fn page_of<T>(
+    db: &SqlitePool,
+    count_sql: &str,
+    list_sql: &str,
+    binds: Binds<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<T>, i64), sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let total = sqlx::query_scalar_with(count_sql, binds.args.clone()).fetch_one(db).await?;
+    let n = binds.count;
+    let list_sql = format!("{list_sql} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
+    let mut binds = binds;
+    binds.push(limit);
+    binds.push(offset);
+    let rows = sqlx::query_as_with(&list_sql, binds.args).fetch_all(db).await?;
+    Ok((rows, total))
 }
 
 /// Runs an `INSERT/UPDATE ... RETURNING` to completion and gives its one row. `fetch_one` stops

@@ -1,7 +1,7 @@
 //! Queries on `orders` and `order_items`: placing an order from the cart, the status machine,
 //! and restocking on cancel. Stock only ever changes through conditional updates.
 
-use sqlx::{Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{SqliteConnection, SqliteExecutor};
 
 use super::timestamp;
 
@@ -268,21 +268,16 @@ pub async fn page(
     let filter =
         if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
 
-    let count_sql = format!("SELECT count(*) FROM orders {filter}");
-    let mut count = sqlx::query_scalar::<Sqlite, i64>(&count_sql);
-    let list_sql = format!("SELECT {ORDER_COLUMNS} FROM orders {filter} ORDER BY id DESC LIMIT ? OFFSET ?");
-    let mut list = sqlx::query_as::<Sqlite, OrderRow>(&list_sql);
+    let mut args = super::Binds::default();
     if let Some(u) = f.user_id {
-        count = count.bind(u);
-        list = list.bind(u);
+        args.push(u);
     }
     if let Some(s) = f.status {
-        count = count.bind(s.as_str());
-        list = list.bind(s.as_str());
+        args.push(s.as_str());
     }
-    let total = count.fetch_one(db).await?;
-    let rows = list.bind(limit).bind(offset).fetch_all(db).await?;
-    Ok((rows, total))
+    let count_sql = format!("SELECT count(*) FROM orders {filter}");
+    let list_sql = format!("SELECT {ORDER_COLUMNS} FROM orders {filter} ORDER BY id DESC");
+    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
 }
 
 /// Moves the order to `to` only if its status is still one of `from` (and, with `owner`, only if

@@ -126,17 +126,11 @@ pub async fn page(
     let pattern = q.map(|q| format!("%{}%", escape_like(q)));
     let filter = "(?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR username LIKE ?1 ESCAPE '\\'
                    OR name LIKE ?1 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {filter}"))
-        .bind(&pattern)
-        .fetch_one(db)
-        .await?;
-    let rows = sqlx::query_as(&format!("SELECT * FROM users WHERE {filter} ORDER BY id LIMIT ?2 OFFSET ?3"))
-        .bind(&pattern)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db)
-        .await?;
-    Ok((rows, total))
+    let mut args = super::Binds::default();
+    args.push(pattern);
+    let count_sql = format!("SELECT count(*) FROM users WHERE {filter}");
+    let list_sql = format!("SELECT * FROM users WHERE {filter} ORDER BY id");
+    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
 }
 
 /// Makes user text literal inside a LIKE pattern.
