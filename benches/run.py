@@ -26,6 +26,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from harness import SERVER_ENV, Server, ServerError, server_env
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA_DIR = ROOT / "benches" / "lua"
 OUT_DIR = ROOT / "target" / "bench"
@@ -38,86 +40,14 @@ STOCK = 1_000_000  # per product: far more than the order scenario can buy
 ADMIN_PASSWORD = "bench-admin-Quartz-42"
 USER_PASSWORD = "bench-user-Lantern-77"
 HASH_SAMPLES = 30  # argon2 hashes timed for the hashing ceiling
-# The limiters would throttle a load generator that is one client hammering /api/auth/*; argon2
-# keeps its default cost, which is what the login scenarios measure.
-SERVER_ENV = {"STOCKROOM_AUTH_RATE_LIMIT": "0", "STOCKROOM_LOGIN_MAX_FAILURES": "0"}
 
 
-class BenchError(Exception):
+class BenchError(ServerError):
     pass
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# The server under test
-
-
-def server_env():
-    """The caller's environment without any Stockroom/Rocket overrides, plus the limiter switches."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STOCKROOM_", "ROCKET_"))}
-    env.update(SERVER_ENV)
-    return env
-
-
-class Server:
-    """The release binary on 127.0.0.1:<free port>, its stderr (one line per request) in a file."""
-
-    def __init__(self, db, log_path):
-        self.log_path = log_path
-        self.log_file = open(log_path, "wb")
-        self.spawned = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [str(BINARY), "--db", str(db), "--address", "127.0.0.1", "--port", "0"],
-            cwd=ROOT, env=server_env(), stdin=subprocess.DEVNULL,
-            stdout=self.log_file, stderr=subprocess.STDOUT)
-        self.port = None
-
-    def wait_ready(self, timeout=15.0):
-        """Wait for the first 200 from /api/health; returns milliseconds since the spawn."""
-        deadline = self.spawned + timeout
-        while time.perf_counter() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if self.port is None:
-                m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", self.log_path.read_bytes())
-                if m:
-                    self.port = int(m.group(1))
-            if self.port is not None:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                    conn.request("GET", "/api/health")
-                    if conn.getresponse().status == 200:
-                        return (time.perf_counter() - self.spawned) * 1000
-                except OSError:
-                    pass
-                finally:
-                    conn.close()
-            time.sleep(0.001)
-        raise BenchError(f"server not healthy within {timeout}s:\n{self.log_tail()}")
-
-    def memory_kib(self, field):
-        """VmRSS (now) or VmHWM (peak) of the server process, in KiB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise BenchError(f"{field} not in /proc/{self.proc.pid}/status")
-
-    def log_tail(self, lines=20):
-        text = self.log_path.read_bytes().decode(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,7 +357,7 @@ def main():
         # Startup: time from spawn to the first 200 from /api/health on a brand-new database.
         first_health = []
         for i in range(3):
-            srv = Server(work / f"startup{i}.db", work / f"startup{i}.log")
+            srv = Server(BINARY, work / f"startup{i}.db", work / f"startup{i}.log", cwd=ROOT)
             servers.append(srv)
             first_health.append(srv.wait_ready())
             srv.stop()
@@ -436,7 +366,7 @@ def main():
         # The server under load: the admin is created (CLI) before it starts.
         db = work / "bench.db"
         create_admin(db)
-        srv = Server(db, work / "server.log")
+        srv = Server(BINARY, db, work / "server.log", cwd=ROOT)
         servers.append(srv)
         srv.wait_ready()
         time.sleep(0.5)
@@ -512,7 +442,7 @@ def main():
         log(f"\nwrote {OUT_DIR / 'results.json'} (raw wrk output in {OUT_DIR / 'wrk'})")
         if opts.check and not all(t["pass"] for t in report["targets"]):
             sys.exit(1)
-    except BenchError as e:
+    except ServerError as e:
         sys.exit(f"benchmark failed: {e}")
     finally:
         for s in servers:

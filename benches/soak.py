@@ -34,7 +34,6 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -44,12 +43,13 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from harness import Server, ServerError, server_env
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 OUT_DIR = ROOT / "target" / "soak"
 ADMIN_PASSWORD = "soak-admin-Quartz-42"
 USER_PASSWORD = "soak-user-Lantern-77"
-SERVER_ENV = {"STOCKROOM_AUTH_RATE_LIMIT": "0", "STOCKROOM_LOGIN_MAX_FAILURES": "0"}
 CATEGORIES, PRODUCTS, ASSETS, USERS_PER_WORKER = 6, 60, 40, 3
 STOCK, LOW_STOCK = 500, 100
 # The first few products are scarce (a handful in stock, restocked only when sold out), so
@@ -62,7 +62,7 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-class SoakError(Exception):
+class SoakError(ServerError):
     pass
 
 
@@ -72,64 +72,6 @@ def default_binary():
         if path.exists():
             return path
     raise SoakError("no target/release/stockroom or target/debug/stockroom: run `cargo build` first")
-
-
-def server_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STOCKROOM_", "ROCKET_"))}
-    env.update(SERVER_ENV)
-    return env
-
-
-# ---------------------------------------------------------------------------------------------
-# The server
-
-
-class Server:
-    def __init__(self, binary, db, log_path):
-        self.log_path = log_path
-        self.log_file = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            [str(binary), "--db", str(db), "--address", "127.0.0.1", "--port", "0"],
-            cwd=db.parent, env=server_env(), stdin=subprocess.DEVNULL,
-            stdout=self.log_file, stderr=subprocess.STDOUT)
-        self.port = None
-
-    def wait_ready(self, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SoakError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", self.log_path.read_bytes())
-            if m:
-                self.port = int(m.group(1))
-                return
-            time.sleep(0.02)
-        raise SoakError(f"server did not announce its address within {timeout}s:\n{self.log_tail()}")
-
-    def rss_kib(self, field="VmRSS"):
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-        except OSError:
-            pass
-        return None
-
-    def log_tail(self, lines=20):
-        text = self.log_path.read_bytes().decode(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self):
-        """SIGTERM (graceful), SIGKILL if it does not go within 10 s. Returns whether it exited 0."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
-        return self.proc.returncode == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -525,7 +467,7 @@ def db_kib(db):
 def rss_sampler(server, db, stop, samples, t_start, every):
     """Samples (seconds since start, VmRSS KiB, database KiB)."""
     while True:
-        rss = server.rss_kib()
+        rss = server.memory_kib()
         if rss is not None:
             samples.append((round(time.monotonic() - t_start, 2), rss, db_kib(db)))
         if stop.wait(every):
@@ -675,7 +617,7 @@ def main():
         db = work / "soak.db"
         log(f"soak: {args.binary}, database {db}")
         create_admin(args.binary, db)
-        server = Server(args.binary, db, work / "server.log")
+        server = Server(args.binary, db, work / "server.log", cwd=db.parent)
         server.wait_ready()
         stats = Stats()
         world = seed(server.port, stats, args.workers)
@@ -711,7 +653,7 @@ def main():
         for t in threads:
             t.join(timeout=60)
         elapsed = time.monotonic() - t_start
-        peak = server.rss_kib("VmHWM")
+        peak = server.memory_kib("VmHWM")
         clean = server.stop()
         log_text = (work / "server.log").read_bytes().decode(errors="replace")
         shutil.copyfile(work / "server.log", OUT_DIR / "server.log")
@@ -720,7 +662,7 @@ def main():
         print(render(result))
         log(f"soak: results in {OUT_DIR / 'results.json'}, server log in {OUT_DIR / 'server.log'}")
         return 0 if result["pass"] else 1
-    except SoakError as e:
+    except ServerError as e:
         log(f"soak: {e}")
         return 2
     finally:
