@@ -304,9 +304,9 @@ async fn committed_writes_are_checkpointed_into_the_database_file_in_the_backgro
 }
 
 /// Found by the soak: with some reader always busy, passive checkpoints never let the WAL rewind,
-/// and it grew by about 1 MiB/s. Here three readers never stop while 30,000 commits append about
-/// 115 MiB of log; it must be rewound, staying within a few hundred milliseconds of writes of its
-/// 16 MiB limit (16–18 MiB seen).
+/// and it grew by about 1 MiB/s. Here three readers never stop while 60,000 commits append about
+/// 230 MiB of log; it must be rewound, staying within a few hundred milliseconds of writes of its
+/// 64 MiB limit.
 #[rocket::async_test]
 async fn the_wal_stays_bounded_while_readers_never_stop() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -329,7 +329,7 @@ async fn the_wal_stays_bounded_while_readers_never_stop() {
         })
         .collect();
     let mut largest = 0;
-    for i in 0..30_000 {
+    for i in 0..60_000 {
         sqlx::query("INSERT INTO filler (x) VALUES (randomblob(16))").execute(&db.write).await.unwrap();
         if i % 500 == 0 {
             largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
@@ -339,5 +339,5 @@ async fn the_wal_stays_bounded_while_readers_never_stop() {
     for r in readers {
         r.await.unwrap();
     }
-    assert!(largest <= 48 << 20, "the WAL reached {} MiB", largest >> 20);
+    assert!(largest <= 112 << 20, "the WAL reached {} MiB", largest >> 20);
 }
