@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![signup, login, logout, logout_all, refresh, list_sessions, revoke_session]
+    rocket::routes![signup, login, logout, logout_all, refresh, list_sessions, revoke_session, session]
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,6 +59,13 @@ pub struct AuthResponse {
     message: &'static str,
     token: String,
     user: User,
+}
+
+/// Who is signed in, if anyone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionProbe {
+    /// Null when the request carries no live session.
+    user: Option<User>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -322,5 +329,24 @@ pub async fn revoke_session(_limit: AuthLimit, auth: AuthUser, db: &Db, id: i64)
         Ok(Status::NoContent)
     } else {
         Err(ApiError::NotFound("Session"))
+    }
+}
+
+/// Who is signed in: always 200, with `user` null when nobody is, so that a signed-out page load
+/// is not an error. A cookie whose session is dead is cleared. Outside `/api/auth/` so that the
+/// web app's probe on every page load does not count against the sign-in rate limit.
+#[utoipa::path(get, path = "/api/session", tag = "auth",
+    responses((status = 200, body = SessionProbe)),
+    security((), ("bearer" = []), ("cookie" = [])))]
+#[get("/session")]
+pub async fn session(auth: Result<AuthUser, ApiError>, cookies: &CookieJar<'_>) -> Json<SessionProbe> {
+    match auth {
+        Ok(auth) => Json(SessionProbe { user: Some(auth.user.into()) }),
+        Err(_) => {
+            if cookies.get(COOKIE).is_some() {
+                clear_cookie(cookies);
+            }
+            Json(SessionProbe { user: None })
+        }
     }
 }

@@ -77,7 +77,7 @@ pub fn docs() -> Option<Asset> {
         health, openapi_json, docs,
         crate::api::auth::signup, crate::api::auth::login, crate::api::auth::logout,
         crate::api::auth::logout_all, crate::api::auth::refresh, crate::api::auth::list_sessions,
-        crate::api::auth::revoke_session,
+        crate::api::auth::revoke_session, crate::api::auth::session,
         crate::api::users::me, crate::api::users::profile, crate::api::users::update_me,
         crate::api::users::change_password, crate::api::users::delete_me, crate::api::users::list,
         crate::api::users::get_user, crate::api::users::update_user, crate::api::users::delete_user,

@@ -64,11 +64,29 @@ pub struct Order {
     updated_at: String,
     /// When the order was shipped, else null.
     shipped_at: Option<String>,
+    /// Who placed it; null once they deleted their account.
+    customer: Option<Customer>,
+}
+
+/// The customer of an order as they are now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    id: i64,
+    username: Option<String>,
+    name: String,
+    email: String,
 }
 
 impl Order {
     fn new(o: OrderRow, items: Vec<ItemRow>) -> Order {
+        let customer = match (o.user_id, o.customer_name, o.customer_email) {
+            (Some(id), Some(name), Some(email)) => {
+                Some(Customer { id, username: o.customer_username, name, email })
+            }
+            _ => None,
+        };
         Order {
+            customer,
             id: o.id,
             order_id: o.id,
             user_id: o.user_id,
@@ -160,7 +178,7 @@ fn insufficient(short: &[orders::Shortfall]) -> ApiError {
 /// taken up front), stock is taken with conditional updates, and any failure rolls it all back.
 async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
     let mut tx = db.write.begin().await?;
-    let id = match orders::place(&mut tx, auth.id(), key.0.as_deref()).await? {
+    let id = match orders::place(&mut tx, &auth.user, key.0.as_deref()).await? {
         Placement::Placed(order, items) => {
             tx.commit().await?;
             return Ok(Custom(Status::Created, Json(Order::new(order, items))));
@@ -261,7 +279,7 @@ pub enum OrderStatusFilter {
 #[get("/users/me/orders")]
 pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
     let paging = q.paging();
-    let filter = OrderFilter { user_id: Some(auth.id()), status: status_param(&mut q) };
+    let filter = OrderFilter { user_id: Some(auth.id()), status: status_param(&mut q), customer: None };
     q.finish()?;
     let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))
@@ -272,6 +290,7 @@ pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<
     params(
         ("status" = Option<OrderStatusFilter>, Query, description = "Only orders with this status"),
         ("userId" = Option<i64>, Query, minimum = 1, description = "Only this user's orders"),
+        ("q" = Option<String>, Query, description = "Substring of the customer's email, username or name"),
         PageParams),
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
@@ -279,7 +298,8 @@ pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<
 #[get("/orders")]
 pub async fn list_orders(_who: Perm<OrdersManage>, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
     let paging = q.paging();
-    let filter = OrderFilter { user_id: q.int("userId", 1), status: status_param(&mut q) };
+    let filter =
+        OrderFilter { user_id: q.int("userId", 1), status: status_param(&mut q), customer: q.text("q") };
     q.finish()?;
     let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))

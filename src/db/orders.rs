@@ -4,6 +4,7 @@
 use sqlx::{SqliteConnection, SqliteExecutor};
 
 use super::timestamp;
+use super::users::UserRow;
 
 /// The order lifecycle: pending → confirmed → shipped → delivered, and pending or confirmed →
 /// cancelled. Nothing else.
@@ -65,6 +66,10 @@ pub struct OrderRow {
     pub created_at: String,
     pub updated_at: String,
     pub shipped_at: Option<String>,
+    /// The customer, while their account exists.
+    pub customer_username: Option<String>,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -76,7 +81,10 @@ pub struct ItemRow {
     pub quantity: i64,
 }
 
-const ORDER_COLUMNS: &str = "id, user_id, total_price, status, created_at, updated_at, shipped_at";
+/// An order with its customer: `FROM ORDER_SOURCE` aliases orders as `o` and users as `u`.
+const ORDER_COLUMNS: &str = "o.id, o.user_id, o.total_price, o.status, o.created_at, o.updated_at,
+    o.shipped_at, u.username AS customer_username, u.name AS customer_name, u.email AS customer_email";
+const ORDER_SOURCE: &str = "orders o LEFT JOIN users u ON u.id = o.user_id";
 
 /// A cart line the stock could not cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,9 +116,10 @@ pub enum Placement {
 /// puts the cart back.
 pub async fn place(
     tx: &mut SqliteConnection,
-    user_id: i64,
+    customer: &UserRow,
     idempotency_key: Option<&str>,
 ) -> Result<Placement, sqlx::Error> {
+    let user_id = customer.id;
     #[derive(sqlx::FromRow)]
     struct CartLine {
         product_id: i64,
@@ -220,12 +229,15 @@ pub async fn place(
         created_at: now.clone(),
         updated_at: now,
         shipped_at: None,
+        customer_username: customer.username.clone(),
+        customer_name: Some(customer.name.clone()),
+        customer_email: Some(customer.email.clone()),
     };
     Ok(Placement::Placed(order, items))
 }
 
 pub async fn order(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"))
+    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM {ORDER_SOURCE} WHERE o.id = ?"))
         .bind(id)
         .fetch_optional(db)
         .await
@@ -243,11 +255,13 @@ pub async fn items(db: impl SqliteExecutor<'_>, order_ids: &[i64]) -> Result<Vec
     .await
 }
 
-/// Filters of the order lists; both optional.
+/// Filters of the order lists; all optional.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     pub user_id: Option<i64>,
     pub status: Option<OrderStatus>,
+    /// A substring of the customer's email, username or name.
+    pub customer: Option<String>,
 }
 
 /// A page of orders, newest first, and the number of matches. Only the conditions in use are in
@@ -260,10 +274,19 @@ pub async fn page(
 ) -> Result<(Vec<OrderRow>, i64), sqlx::Error> {
     let mut conditions: Vec<&str> = Vec::new();
     if f.user_id.is_some() {
-        conditions.push("user_id = ?");
+        conditions.push("o.user_id = ?");
     }
     if f.status.is_some() {
-        conditions.push("status = ?");
+        conditions.push("o.status = ?");
+    }
+    let pattern = f.customer.as_deref().map(|q| format!("%{}%", super::users::escape_like(q)));
+    let customer;
+    if pattern.is_some() {
+        let n = usize::from(f.user_id.is_some()) + usize::from(f.status.is_some()) + 1;
+        customer = format!(
+            "(u.email LIKE ?{n} ESCAPE '\\' OR u.username LIKE ?{n} ESCAPE '\\' OR u.name LIKE ?{n} ESCAPE '\\')"
+        );
+        conditions.push(&customer);
     }
     let filter =
         if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
@@ -275,8 +298,11 @@ pub async fn page(
     if let Some(s) = f.status {
         args.push(s.as_str());
     }
-    let count_sql = format!("SELECT count(*) FROM orders {filter}");
-    let list_sql = format!("SELECT {ORDER_COLUMNS} FROM orders {filter} ORDER BY id DESC");
+    if let Some(p) = pattern {
+        args.push(p);
+    }
+    let count_sql = format!("SELECT count(*) FROM {ORDER_SOURCE} {filter}");
+    let list_sql = format!("SELECT {ORDER_COLUMNS} FROM {ORDER_SOURCE} {filter} ORDER BY o.id DESC");
     super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
 }
 

@@ -516,3 +516,24 @@ async fn outdated_password_hashes_are_upgraded_at_login() {
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "upgraded: {hash}");
     assert_eq!(app.login("ann", PASSWORD).await.status, 200, "the new hash verifies");
 }
+
+#[rocket::async_test]
+async fn the_session_probe_answers_200_signed_in_or_not() {
+    let app = TestApp::new().await;
+    let (token, user) = app.signup("ann").await;
+    let r = app.get("/api/session", &Req::default()).await;
+    assert_eq!((r.status, &r.body), (200, &json!({"user": null})));
+    assert_eq!(r.cookie(), None, "nothing to clear");
+    let r = app.get("/api/session", &Req::cookie(&token)).await;
+    assert_eq!((r.status, &r.body["user"]), (200, &user));
+    assert_eq!(app.get("/api/session", &Req::bearer(&token)).await.body["user"]["id"], user["id"]);
+
+    // A dead session reads as signed out, and its cookie is cleared.
+    assert_eq!(app.post("/api/auth/logout", &Req::bearer(&token), json!(null)).await.status, 200);
+    let r = app.get("/api/session", &Req::cookie(&token)).await;
+    assert_eq!((r.status, &r.body), (200, &json!({"user": null})));
+    let cleared = r.cookie().expect("the dead cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let r = app.get("/api/session", &Req::bearer("not-a-token")).await;
+    assert_eq!((r.status, &r.body), (200, &json!({"user": null})));
+}

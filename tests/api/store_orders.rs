@@ -72,7 +72,11 @@ async fn placing_an_order_takes_the_stock_copies_the_lines_and_empties_the_cart(
     assert_eq!(o["status"], "pending");
     assert!(is_timestamp(&o["createdAt"]) && is_timestamp(&o["updatedAt"]), "{o}");
     assert_eq!(o["shippedAt"], Value::Null);
-    assert_eq!(o.as_object().unwrap().len(), 9, "exactly the spec's fields: {o}");
+    assert_eq!(
+        o["customer"],
+        json!({"id": s.ann_id, "username": "ann", "name": "ann", "email": "ann@example.com"})
+    );
+    assert_eq!(o.as_object().unwrap().len(), 10, "the spec's fields and the customer: {o}");
 
     assert_eq!((stock(app, s.mug).await, stock(app, s.pot).await), (8, 2));
     assert_eq!(app.get("/api/cart", &Req::bearer(&s.ann)).await.body["items"], json!([]));
@@ -211,6 +215,15 @@ async fn managers_list_every_order_with_filters() {
     assert_eq!(ids(&app.get("/api/orders?status=pending", &m).await.body), [3, 1]);
     assert_eq!(ids(&app.get(&format!("/api/orders?status=confirmed&userId={bob_id}"), &m).await.body), [2]);
     assert_eq!(ids(&app.get("/api/orders?status=delivered", &m).await.body), Vec::<i64>::new());
+    // `q` searches the customer's email, username and name, as literal text in any case.
+    assert_eq!(ids(&app.get("/api/orders?q=BOB", &m).await.body), [3, 2]);
+    assert_eq!(ids(&app.get("/api/orders?q=ann%40example", &m).await.body), [1]);
+    assert_eq!(ids(&app.get("/api/orders?q=example.com&status=pending", &m).await.body), [3, 1]);
+    assert_eq!(ids(&app.get(&format!("/api/orders?q=bo&userId={bob_id}&status=confirmed"), &m).await.body), [2]);
+    assert_eq!(ids(&app.get("/api/orders?q=%25", &m).await.body), Vec::<i64>::new());
+    let r = app.get("/api/orders?q=bob&perPage=1", &m).await;
+    assert_eq!((ids(&r.body), &r.body["totalItems"]), (vec![3], &json!(2)));
+    assert_eq!(r.body["items"][0]["customer"]["name"], "bob");
     let r = app.get("/api/orders?perPage=1&page=3", &m).await;
     assert_eq!((ids(&r.body), &r.body["totalItems"]), (vec![1], &json!(3)));
 
@@ -314,6 +327,7 @@ async fn a_deleted_users_orders_stay_with_no_user() {
     let r = app.get("/api/orders/1", &Req::bearer(&s.clerk)).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["userId"], Value::Null);
+    assert_eq!(r.body["customer"], Value::Null);
     assert_eq!(r.body["totalPrice"], 3899);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
     // A manager can still move it along.
