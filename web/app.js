@@ -9,9 +9,12 @@ import { loginPage, signupPage } from './js/pages/auth.js';
 import { accountPage } from './js/pages/account.js';
 import { catalogPage, productPage, cartPage, ordersPage, orderPage } from './js/pages/store.js';
 import { marketsPage, watchlistPage, portfolioPage } from './js/pages/markets.js';
-import {
-  adminHomePage, adminProductsPage, adminCategoriesPage, adminAssetsPage, adminOrdersPage, adminUsersPage,
-} from './js/pages/admin.js';
+import { adminHomePage } from './js/pages/admin/home.js';
+import { adminProductsPage } from './js/pages/admin/products.js';
+import { adminCategoriesPage } from './js/pages/admin/categories.js';
+import { adminAssetsPage } from './js/pages/admin/assets.js';
+import { adminOrdersPage } from './js/pages/admin/orders.js';
+import { adminUsersPage } from './js/pages/admin/users.js';
 
 const perm = (p) => (user) => hasPerm(p, user);
 

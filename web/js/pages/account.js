@@ -7,7 +7,7 @@ import {
 } from '../dom.js';
 import { dateTime, relativeTime, date } from '../format.js';
 import { navigate, setTitle } from '../router.js';
-import { passwordField } from './auth.js';
+import { passwordField } from '../widgets.js';
 
 export async function accountPage(ctx) {
   setTitle('Account');

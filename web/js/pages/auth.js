@@ -3,28 +3,7 @@ import { post } from '../api.js';
 import { h, field, formError, onSubmit, values, toast } from '../dom.js';
 import { navigate, safeNext, setTitle } from '../router.js';
 import { signedIn } from '../session.js';
-
-/** A password field with a Show/Hide toggle. */
-export function passwordField(opts) {
-  const wrapper = field({ ...opts, type: 'password' });
-  const input = wrapper.querySelector('input');
-  const button = h('button', {
-    type: 'button', class: 'reveal', 'aria-pressed': 'false', 'aria-controls': input.id,
-    test: opts.test ? `${opts.test}-reveal` : undefined,
-  }, 'Show');
-  button.addEventListener('click', () => {
-    const show = input.type === 'password';
-    input.type = show ? 'text' : 'password';
-    button.textContent = show ? 'Hide' : 'Show';
-    button.setAttribute('aria-pressed', String(show));
-    button.setAttribute('aria-label', show ? 'Hide password' : 'Show password');
-  });
-  button.setAttribute('aria-label', 'Show password');
-  const group = h('div', { class: 'input-group input-group-reveal' });
-  input.replaceWith(group);
-  group.append(input, button);
-  return wrapper;
-}
+import { passwordField } from '../widgets.js';
 
 function authShell(title, subtitle, form, footer) {
   return h('div', { class: 'auth-shell' },

@@ -4,7 +4,7 @@ import { state } from '../state.js';
 import { h, icon, tableWrap } from '../dom.js';
 import { money, compactMoney, wholeMoney } from '../format.js';
 import { setTitle } from '../router.js';
-import { productCard } from './store.js';
+import { productCard } from '../widgets.js';
 
 export async function homePage(ctx) {
   setTitle('');

@@ -2,12 +2,13 @@
 import { get, post, put, del, uuid } from '../api.js';
 import { state } from '../state.js';
 import {
-  h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, emptyState, pager, statusBadge, badge,
+  h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, emptyState, pager, statusBadge,
   productImage, tableWrap, withButton, actionError, showFieldProblems, showErrors, icon, clearErrors,
 } from '../dom.js';
 import { money, parseMoney, centsToInput, dateTime, plural, number } from '../format.js';
 import { navigate, setQuery, setTitle, loginRedirect } from '../router.js';
 import { cartChanged } from '../session.js';
+import { productCard, stockLabel, ordersTable } from '../widgets.js';
 
 const PER_PAGE = 12;
 
@@ -19,47 +20,6 @@ const SORTS = [
   { value: '-price', label: 'Price: high to low' },
   { value: 'newest', label: 'Newest first' },
 ];
-
-/* ------------------------------------------------------------------ add to cart */
-
-async function addToCart(product, quantity, button) {
-  if (!state.user) { loginRedirect(); return; }
-  await withButton(button, 'Adding…', async () => {
-    try {
-      const cart = await post('/cart', { productId: product.id, quantity });
-      cartChanged(cart);
-      toast(quantity > 1 ? `Added ${quantity} × ${product.name} to your cart.` : `Added ${product.name} to your cart.`, 'success');
-    } catch (err) {
-      if (err.status !== 401) toast(err.message, 'error');
-    }
-  });
-}
-
-function stockLabel(product) {
-  if (product.quantity <= 0) return badge('Out of stock', 'danger', 'product-stock');
-  if (product.quantity <= 5) return badge(`Only ${product.quantity} left`, 'warning', 'product-stock');
-  return badge('In stock', 'success', 'product-stock');
-}
-
-function productCard(product) {
-  const href = `/products/${product.id}`;
-  const add = h('button', {
-    type: 'button', class: 'btn btn-primary btn-sm', test: 'add-to-cart',
-    disabled: product.quantity <= 0, 'aria-label': `Add ${product.name} to cart`,
-  }, product.quantity <= 0 ? 'Sold out' : 'Add to cart');
-  add.addEventListener('click', () => addToCart(product, 1, add));
-  return h('article', { class: 'product-card', test: 'product-card', dataset: { productId: product.id } },
-    h('a', { href, class: 'product-card-media', tabindex: '-1', 'aria-hidden': 'true' }, productImage(product)),
-    h('div', { class: 'product-card-body' },
-      product.category ? h('p', { class: 'eyebrow' }, product.category.name) : h('p', { class: 'eyebrow muted' }, 'Uncategorised'),
-      h('h2', { class: 'product-card-title' }, h('a', { href, test: 'product-link' }, product.name)),
-      h('div', { class: 'product-card-meta' },
-        h('span', { class: 'price', test: 'product-price' }, money(product.price)),
-        stockLabel(product))),
-    h('div', { class: 'product-card-actions' }, add));
-}
-
-export { productCard };
 
 /* ------------------------------------------------------------------ catalog */
 
@@ -383,26 +343,6 @@ export async function ordersPage(ctx) {
   ctx.root.replaceChildren(header,
     tableWrap(ordersTable(data.items, { test: 'orders-table' }), 'Orders'),
     pager(data, (p) => navigate(p > 1 ? `/orders?page=${p}` : '/orders')));
-}
-
-export function ordersTable(orders, { test, rowTest = 'order-row', showUser = false, extraColumn } = {}) {
-  return h('table', { class: 'table', test },
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col' }, 'Order'),
-      h('th', { scope: 'col' }, 'Placed'),
-      showUser ? h('th', { scope: 'col' }, 'Customer') : null,
-      h('th', { scope: 'col', class: 'num' }, 'Items'),
-      h('th', { scope: 'col', class: 'num' }, 'Total'),
-      h('th', { scope: 'col' }, 'Status'),
-      extraColumn ? h('th', { scope: 'col' }, extraColumn.title) : null)),
-    h('tbody', null, orders.map((o) => h('tr', { test: rowTest, dataset: { orderId: o.id, status: o.status } },
-      h('th', { scope: 'row', 'data-label': 'Order' }, h('a', { href: `/orders/${o.id}`, test: 'order-link' }, `#${o.id}`)),
-      h('td', { 'data-label': 'Placed' }, dateTime(o.createdAt)),
-      showUser ? h('td', { 'data-label': 'Customer' }, o.userId === null ? h('span', { class: 'muted' }, 'Deleted account') : `User #${o.userId}`) : null,
-      h('td', { class: 'num', 'data-label': 'Items' }, number(o.items.reduce((n, i) => n + i.quantity, 0))),
-      h('td', { class: 'num strong', 'data-label': 'Total', test: 'order-total' }, money(o.totalPrice)),
-      h('td', { 'data-label': 'Status' }, statusBadge(o.status)),
-      extraColumn ? h('td', { 'data-label': extraColumn.title }, extraColumn.cell(o)) : null))));
 }
 
 const STEPS = ['pending', 'confirmed', 'shipped', 'delivered'];

@@ -1,0 +1,96 @@
+// Widgets that more than one page shows: product cards, the orders table, the password field.
+// Pages import from here (and from dom.js), never from each other.
+import { post } from './api.js';
+import { state } from './state.js';
+import { h, field, toast, statusBadge, badge, productImage, withButton } from './dom.js';
+import { money, dateTime, number } from './format.js';
+import { loginRedirect } from './router.js';
+import { cartChanged } from './session.js';
+
+/* ------------------------------------------------------------------ products */
+
+/** Adds `quantity` of a product to the cart from a button (signed-out visitors go to log in). */
+export async function addToCart(product, quantity, button) {
+  if (!state.user) { loginRedirect(); return; }
+  await withButton(button, 'Adding…', async () => {
+    try {
+      const cart = await post('/cart', { productId: product.id, quantity });
+      cartChanged(cart);
+      toast(quantity > 1 ? `Added ${quantity} × ${product.name} to your cart.` : `Added ${product.name} to your cart.`, 'success');
+    } catch (err) {
+      if (err.status !== 401) toast(err.message, 'error');
+    }
+  });
+}
+
+export function stockLabel(product) {
+  if (product.quantity <= 0) return badge('Out of stock', 'danger', 'product-stock');
+  if (product.quantity <= 5) return badge(`Only ${product.quantity} left`, 'warning', 'product-stock');
+  return badge('In stock', 'success', 'product-stock');
+}
+
+/** A product in a grid (catalog, start page), with an "Add to cart" button. */
+export function productCard(product) {
+  const href = `/products/${product.id}`;
+  const add = h('button', {
+    type: 'button', class: 'btn btn-primary btn-sm', test: 'add-to-cart',
+    disabled: product.quantity <= 0, 'aria-label': `Add ${product.name} to cart`,
+  }, product.quantity <= 0 ? 'Sold out' : 'Add to cart');
+  add.addEventListener('click', () => addToCart(product, 1, add));
+  return h('article', { class: 'product-card', test: 'product-card', dataset: { productId: product.id } },
+    h('a', { href, class: 'product-card-media', tabindex: '-1', 'aria-hidden': 'true' }, productImage(product)),
+    h('div', { class: 'product-card-body' },
+      product.category ? h('p', { class: 'eyebrow' }, product.category.name) : h('p', { class: 'eyebrow muted' }, 'Uncategorised'),
+      h('h2', { class: 'product-card-title' }, h('a', { href, test: 'product-link' }, product.name)),
+      h('div', { class: 'product-card-meta' },
+        h('span', { class: 'price', test: 'product-price' }, money(product.price)),
+        stockLabel(product))),
+    h('div', { class: 'product-card-actions' }, add));
+}
+
+/* ------------------------------------------------------------------ orders */
+
+/** A table of orders; `showUser` adds the customer, `extraColumn` {title, cell(order)} one more column. */
+export function ordersTable(orders, { test, rowTest = 'order-row', showUser = false, extraColumn } = {}) {
+  return h('table', { class: 'table', test },
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col' }, 'Order'),
+      h('th', { scope: 'col' }, 'Placed'),
+      showUser ? h('th', { scope: 'col' }, 'Customer') : null,
+      h('th', { scope: 'col', class: 'num' }, 'Items'),
+      h('th', { scope: 'col', class: 'num' }, 'Total'),
+      h('th', { scope: 'col' }, 'Status'),
+      extraColumn ? h('th', { scope: 'col' }, extraColumn.title) : null)),
+    h('tbody', null, orders.map((o) => h('tr', { test: rowTest, dataset: { orderId: o.id, status: o.status } },
+      h('th', { scope: 'row', 'data-label': 'Order' }, h('a', { href: `/orders/${o.id}`, test: 'order-link' }, `#${o.id}`)),
+      h('td', { 'data-label': 'Placed' }, dateTime(o.createdAt)),
+      showUser ? h('td', { 'data-label': 'Customer' }, o.userId === null ? h('span', { class: 'muted' }, 'Deleted account') : `User #${o.userId}`) : null,
+      h('td', { class: 'num', 'data-label': 'Items' }, number(o.items.reduce((n, i) => n + i.quantity, 0))),
+      h('td', { class: 'num strong', 'data-label': 'Total', test: 'order-total' }, money(o.totalPrice)),
+      h('td', { 'data-label': 'Status' }, statusBadge(o.status)),
+      extraColumn ? h('td', { 'data-label': extraColumn.title }, extraColumn.cell(o)) : null))));
+}
+
+/* ------------------------------------------------------------------ forms */
+
+/** A password field with a Show/Hide toggle. */
+export function passwordField(opts) {
+  const wrapper = field({ ...opts, type: 'password' });
+  const input = wrapper.querySelector('input');
+  const button = h('button', {
+    type: 'button', class: 'reveal', 'aria-pressed': 'false', 'aria-controls': input.id,
+    test: opts.test ? `${opts.test}-reveal` : undefined,
+  }, 'Show');
+  button.addEventListener('click', () => {
+    const show = input.type === 'password';
+    input.type = show ? 'text' : 'password';
+    button.textContent = show ? 'Hide' : 'Show';
+    button.setAttribute('aria-pressed', String(show));
+    button.setAttribute('aria-label', show ? 'Hide password' : 'Show password');
+  });
+  button.setAttribute('aria-label', 'Show password');
+  const group = h('div', { class: 'input-group input-group-reveal' });
+  input.replaceWith(group);
+  group.append(input, button);
+  return wrapper;
+}
