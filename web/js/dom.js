@@ -303,7 +303,12 @@ export function onSubmit(form, handler, { busyLabel = 'Saving…', aliases, onEr
       }
     } finally {
       running = false;
-      if (button && button.isConnected) { button.disabled = false; button.removeAttribute('aria-busy'); button.textContent = label; }
+      if (button && button.isConnected) {
+        button.disabled = false;
+        button.removeAttribute('aria-busy');
+        // The handler may have relabelled the button (an editor back in "create" mode): keep that.
+        if (button.textContent === busyLabel) button.textContent = label;
+      }
     }
   });
 }
