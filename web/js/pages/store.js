@@ -200,7 +200,8 @@ export async function cartPage(ctx) {
   function render(cart, checkoutErr) {
     cartChanged(cart);
     if (!cart.items.length) {
-      content.replaceChildren(
+      // Native replaceChildren would print a null as "null": only pass real nodes.
+      content.replaceChildren(...[
         checkoutErr ? h('div', { class: 'alert alert-error', role: 'alert', test: 'checkout-error' }, checkoutErr.message) : null,
         emptyState({
           title: 'Your cart is empty',
@@ -208,7 +209,8 @@ export async function cartPage(ctx) {
           action: h('a', { href: '/catalog', class: 'btn btn-primary', test: 'cart-empty-link' }, 'Browse the catalog'),
           test: 'cart-empty',
           iconName: 'cart',
-        }));
+        }),
+      ].filter(Boolean));
       return;
     }
 
