@@ -268,7 +268,7 @@ export async function watchlistPage(ctx) {
     if (!list.length) {
       listArea.replaceChildren(emptyState({
         title: 'Your watchlist is empty',
-        text: 'Add a symbol above, or star assets in the screener.',
+        text: 'Add a symbol above, or press “Watch” next to an asset in the screener.',
         action: h('a', { href: '/markets', class: 'btn btn-secondary', test: 'watchlist-empty-link' }, 'Open the screener'),
         test: 'watchlist-empty', iconName: 'star',
       }));
