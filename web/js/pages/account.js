@@ -45,7 +45,7 @@ function summaryCard(user) {
       ? h('ul', { class: 'chip-list' }, perms.map((p) => h('li', { class: 'chip' }, p.label)))
       : h('span', { class: 'muted' }, 'None')),
     h('dt', null, 'Member since'), h('dd', null, date(user.createdAt)),
-    h('dt', null, 'Last login'), h('dd', null, user.lastLogin ? dateTime(user.lastLogin) : '—')));
+    h('dt', null, 'Last login'), h('dd', { test: 'account-last-login' }, user.lastLogin ? dateTime(user.lastLogin) : 'This is your first session')));
 }
 
 function profileCard(user) {
