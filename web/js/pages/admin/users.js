@@ -102,7 +102,9 @@ export async function adminUsersPage(ctx) {
   }
 
   const row = (u) => {
-    const toggle = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'admin-user-toggle-active' }, u.isActive ? 'Deactivate' : 'Activate');
+    const verb = u.isActive ? 'Deactivate' : 'Activate';
+    // Named like its Edit and Delete neighbours, so a screen reader's list of buttons says whose it is.
+    const toggle = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'admin-user-toggle-active', 'aria-label': `${verb} ${u.email}` }, verb);
     toggle.addEventListener('click', () => toggleActive(u, toggle));
     const perms = u.role === 'admin' ? [h('li', { class: 'chip' }, 'All')] : u.permissions.map((p) => h('li', { class: 'chip' }, PERMISSIONS.find((x) => x.id === p)?.label || p));
     return h('tr', { test: 'admin-user-row', dataset: { userId: u.id, email: u.email, active: u.isActive ? '1' : '0', role: u.role } },
