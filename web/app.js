@@ -128,12 +128,14 @@ setup({
 });
 
 async function boot() {
-  const [me, health] = await Promise.allSettled([
-    api('GET', '/users/me', { auth: false }),
+  // GET /api/session answers 200 {user: User | null} either way, so a signed-out visit logs no
+  // error (GET /api/users/me answered 401, which the browser reports in red).
+  const [session, health] = await Promise.allSettled([
+    api('GET', '/session', { auth: false }),
     api('GET', '/health', { auth: false }),
   ]);
   const patch = {};
-  if (me.status === 'fulfilled') patch.user = me.value;
+  if (session.status === 'fulfilled') patch.user = session.value?.user ?? null;
   if (health.status === 'fulfilled' && health.value) {
     patch.currency = health.value.currency || 'USD';
     patch.version = health.value.version || null;
