@@ -257,14 +257,14 @@ export function showErrors(form, err, { aliases = {}, focus = true } = {}) {
     if (setFieldError(form, name, problem)) {
       firstInvalid ||= form.querySelector(`[name="${CSS.escape(name)}"]`);
     } else {
-      leftovers.push(`${apiName}: ${problem}`);
+      leftovers.push(`${apiName}: ${sentence(problem)}`);
     }
   }
   if (box) {
     const fieldCount = Object.keys(err.fields || {}).length;
-    const message = err.message || 'Something went wrong.';
+    const message = sentence(err.message || 'Something went wrong.');
     box.append(h('p', { class: 'alert-title' }, fieldCount && !leftovers.length && err.code === 'validation_failed'
-      ? `${message}${/[.!?]$/.test(message) ? '' : '.'} Check the highlighted field${fieldCount === 1 ? '' : 's'}.`
+      ? `${message} Check the highlighted field${fieldCount === 1 ? '' : 's'}.`
       : message));
     if (leftovers.length) box.append(h('ul', { class: 'alert-list' }, leftovers.map((l) => h('li', null, l))));
     box.hidden = false;
@@ -381,7 +381,7 @@ export function actionError(test = 'list-error') {
     show(err) {
       box.replaceChildren(h('p', { class: 'alert-title' }, err?.message || 'Something went wrong.'));
       const fields = Object.entries(err?.fields || {});
-      if (fields.length) box.append(h('ul', { class: 'alert-list' }, fields.map(([k, v]) => h('li', null, `${k}: ${v}`))));
+      if (fields.length) box.append(h('ul', { class: 'alert-list' }, fields.map(([k, v]) => h('li', null, `${k}: ${sentence(v)}`))));
       box.hidden = false;
       box.scrollIntoView?.({ block: 'nearest' });
     },

@@ -152,8 +152,14 @@ export function plural(n, one, many = `${one}s`) {
   return `${number(n)} ${n === 1 ? one : many}`;
 }
 
-/** Upper-cases the first letter of a server message ("must be an email" -> "Must be an email"). */
+/**
+ * A server message as a sentence: first letter upper-cased, one full stop at the end
+ * ("must be an email" -> "Must be an email."). Never doubles a stop: a message that already ends
+ * in punctuation keeps it, and a doubled stop inside ("password.. Add") is made single.
+ */
 export function sentence(text) {
-  const s = String(text ?? '').trim();
-  return s ? s[0].toUpperCase() + s.slice(1) : s;
+  let s = String(text ?? '').trim().replace(/(?<!\.)\.\.(?!\.)/g, '.');
+  if (!s) return s;
+  s = s[0].toUpperCase() + s.slice(1);
+  return /[.!?…:)”"]$/.test(s) ? s : `${s}.`;
 }
