@@ -678,7 +678,7 @@ async fn sessions_show_browser_address_and_start() {
     agents[1..].sort();
     assert_eq!(
         agents,
-        ["Chrome on Linux", "Safari on iPhone", "stockroom-sync/2.1 (+https://example.com/tools/sy…"]
+        ["Chrome on Linux", "Safari on iPhone", "stockroom-sync/2.1 (+https://example.com/tools/…"]
     );
     b.shot("account-sessions").await;
     b.close().await;

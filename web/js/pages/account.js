@@ -157,16 +157,20 @@ async function loadSessions(body) {
 
 function sessionRow(session, errors) {
   const agent = describeAgent(session.userAgent);
+  const started = dateTime(session.createdAt);
   const row = h('li', { class: 'session', test: 'session-row', dataset: { sessionId: session.id, current: session.current ? '1' : '0' } },
     h('div', { class: 'session-main' },
-      h('p', { class: 'session-agent', title: session.userAgent || '' }, agent,
-        session.current ? badge('This device', 'accent', 'session-current') : null),
+      h('p', { class: 'session-agent' },
+        h('span', { test: 'session-agent', title: session.userAgent || '' }, agent),
+        session.current ? badge('This session', 'accent', 'session-current') : null),
       h('p', { class: 'session-meta muted' },
+        h('time', { datetime: session.createdAt, test: 'session-started' }, `Started ${started}`),
+        ' · ',
         `Last active ${relativeTime(session.lastSeenAt || session.createdAt)}`,
-        session.ip ? ` · ${session.ip}` : '',
-        ` · signed in ${date(session.createdAt)}`)));
+        ' · ',
+        h('span', { test: 'session-ip' }, session.ip || 'Unknown address'))));
   if (!session.current) {
-    const revoke = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'session-revoke', 'aria-label': `Sign out ${agent}` }, 'Sign out');
+    const revoke = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'session-revoke', 'aria-label': `Sign out ${agent}, started ${started}` }, 'Sign out');
     revoke.addEventListener('click', () => withButton(revoke, 'Signing out…', async () => {
       errors.clear();
       try {
@@ -182,20 +186,26 @@ function sessionRow(session, errors) {
   return row;
 }
 
-/** "Firefox on Linux" from a User-Agent string. */
+const BROWSERS = [
+  [/Edg(e|A|iOS)?\//, 'Edge'], [/OPR\/|Opera/, 'Opera'], [/SamsungBrowser\//, 'Samsung Internet'],
+  [/Firefox\/|FxiOS\//, 'Firefox'], [/Chrome\/|CriOS\//, 'Chrome'], [/Version\/[\d.]+.*Safari\//, 'Safari'],
+];
+const SYSTEMS = [
+  [/iPhone/, 'iPhone'], [/iPad/, 'iPad'], [/Android/, 'Android'], [/Windows/, 'Windows'], [/CrOS/, 'ChromeOS'],
+  [/Mac OS X|Macintosh/, 'macOS'], [/Linux/, 'Linux'],
+];
+
+/**
+ * "Chrome on Linux", "Safari on iPhone" from a User-Agent string; anything else (a script, an
+ * unknown browser) is shown as it came, shortened.
+ */
 export function describeAgent(ua) {
-  if (!ua) return 'Unknown device';
-  const browser = [
-    [/Edg\//, 'Edge'], [/OPR\/|Opera/, 'Opera'], [/Firefox\//, 'Firefox'], [/Chrome\//, 'Chrome'],
-    [/Version\/.*Safari\//, 'Safari'], [/^curl\//, 'curl'], [/HeadlessChrome/, 'Headless Chrome'],
-  ].find(([re]) => re.test(ua))?.[1];
-  const os = [
-    [/iPhone|iPad|iPod/, 'iOS'], [/Android/, 'Android'], [/Windows/, 'Windows'], [/Mac OS X|Macintosh/, 'macOS'],
-    [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux'],
-  ].find(([re]) => re.test(ua))?.[1];
+  if (!ua) return 'Unknown browser';
+  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
   if (browser && os) return `${browser} on ${os}`;
   if (browser) return browser;
-  return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
+  return ua.length > 48 ? `${ua.slice(0, 47)}…` : ua;
 }
 
 function deleteCard() {
