@@ -50,6 +50,20 @@ export function productCard(product) {
 
 /* ------------------------------------------------------------------ orders */
 
+/** The customer's name, for an order placed by someone else (null once the account is deleted). */
+function customerName(order) {
+  const c = order.customer;
+  return c ? c.name || c.username || c.email : 'Deleted account';
+}
+
+/** Who placed an order: name and email, or "Deleted account". */
+export function customerCell(order) {
+  if (!order.customer) return h('span', { class: 'muted', test: 'order-customer' }, 'Deleted account');
+  return h('div', { class: 'user-cell', test: 'order-customer' },
+    h('span', { class: 'strong', test: 'order-customer-name' }, customerName(order)),
+    h('span', { class: 'muted', test: 'order-customer-email' }, order.customer.email));
+}
+
 /** A table of orders; `showUser` adds the customer, `extraColumn` {title, cell(order)} one more column. */
 export function ordersTable(orders, { test, rowTest = 'order-row', showUser = false, extraColumn } = {}) {
   return h('table', { class: 'table', test },
@@ -64,7 +78,7 @@ export function ordersTable(orders, { test, rowTest = 'order-row', showUser = fa
     h('tbody', null, orders.map((o) => h('tr', { test: rowTest, dataset: { orderId: o.id, status: o.status } },
       h('th', { scope: 'row', 'data-label': 'Order' }, h('a', { href: `/orders/${o.id}`, test: 'order-link' }, `#${o.id}`)),
       h('td', { 'data-label': 'Placed' }, dateTime(o.createdAt)),
-      showUser ? h('td', { 'data-label': 'Customer' }, o.userId === null ? h('span', { class: 'muted' }, 'Deleted account') : `User #${o.userId}`) : null,
+      showUser ? h('td', { 'data-label': 'Customer' }, customerCell(o)) : null,
       h('td', { class: 'num', 'data-label': 'Items' }, number(o.items.reduce((n, i) => n + i.quantity, 0))),
       h('td', { class: 'num strong', 'data-label': 'Total', test: 'order-total' }, money(o.totalPrice)),
       h('td', { 'data-label': 'Status' }, statusBadge(o.status)),

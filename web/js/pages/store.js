@@ -8,7 +8,7 @@ import {
 import { money, parseMoney, centsToInput, dateTime, plural, number } from '../format.js';
 import { navigate, setQuery, setTitle, loginRedirect } from '../router.js';
 import { cartChanged } from '../session.js';
-import { productCard, stockLabel, ordersTable } from '../widgets.js';
+import { productCard, stockLabel, ordersTable, customerCell } from '../widgets.js';
 
 const PER_PAGE = 12;
 
@@ -395,7 +395,7 @@ export async function orderPage(ctx) {
             h('dt', null, 'Placed'), h('dd', null, dateTime(order.createdAt)),
             h('dt', null, 'Last update'), h('dd', null, dateTime(order.updatedAt)),
             order.shippedAt ? [h('dt', null, 'Shipped'), h('dd', null, dateTime(order.shippedAt))] : null,
-            !mine ? [h('dt', null, 'Customer'), h('dd', null, order.userId === null ? 'Deleted account' : `User #${order.userId}`)] : null)),
+            !mine ? [h('dt', null, 'Customer'), h('dd', null, customerCell(order))] : null)),
         tableWrap(h('table', { class: 'table', test: 'order-items' },
           h('thead', null, h('tr', null,
             h('th', { scope: 'col' }, 'Product'),

@@ -1,4 +1,5 @@
-// Admin: every order, filtered by status and customer, moved along its lifecycle (orders:manage).
+// Admin: every order with its customer, searched by customer and filtered by status, moved along its
+// lifecycle (orders:manage).
 import { get, patch } from '../../api.js';
 import {
   h, field, formError, onSubmit, values, toast, confirmDialog, emptyState, tableWrap, withButton, actionError,
@@ -18,12 +19,13 @@ const NEXT_STATUS = {
 const STATUS_ACTIONS = { confirmed: 'Confirm', shipped: 'Mark shipped', delivered: 'Mark delivered', cancelled: 'Cancel' };
 
 export async function adminOrdersPage(ctx) {
-  const filters = { status: ctx.query.get('status') || '', userId: ctx.query.get('userId') || '' };
+  const filters = { q: ctx.query.get('q') || '', status: ctx.query.get('status') || '', userId: ctx.query.get('userId') || '' };
   const errors = actionError('list-error');
   const area = h('div');
 
   const filterForm = h('form', { class: 'filters filters-inline', test: 'admin-orders-filters', 'aria-label': 'Filter orders' },
     formError(),
+    field({ name: 'q', label: 'Customer', type: 'search', value: filters.q, test: 'admin-orders-search', placeholder: 'Name, email or username' }),
     field({
       name: 'status', label: 'Status', type: 'select', value: filters.status, test: 'admin-orders-status',
       options: [{ value: '', label: 'All statuses' }, ...Object.keys(NEXT_STATUS).map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1) }))],
@@ -41,6 +43,7 @@ export async function adminOrdersPage(ctx) {
       filters.userId = '';
     }
     filters.status = v.status;
+    filters.q = v.q.trim();
     await list.first();
   }, { busyLabel: 'Filtering…' });
   filterForm.elements.namedItem('status').addEventListener('change', () => filterForm.requestSubmit());
@@ -76,8 +79,8 @@ export async function adminOrdersPage(ctx) {
 
   const list = pagedList({
     area,
-    fetchPage: (page) => get('/orders', { status: filters.status, userId: filters.userId, page, perPage: 20 }),
-    empty: () => emptyState({ title: 'No orders', text: filters.status || filters.userId ? 'No order matches these filters.' : 'Orders appear here as customers place them.', test: 'admin-orders-empty' }),
+    fetchPage: (page) => get('/orders', { q: filters.q, status: filters.status, userId: filters.userId, page, perPage: 20 }),
+    empty: () => emptyState({ title: 'No orders', text: filters.q || filters.status || filters.userId ? 'No order matches these filters.' : 'Orders appear here as customers place them.', test: 'admin-orders-empty' }),
     renderItems: (items) => tableWrap(ordersTable(items, {
       test: 'admin-orders-table', rowTest: 'admin-order-row', showUser: true,
       extraColumn: { title: 'Next step', cell: statusControl },
