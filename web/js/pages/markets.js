@@ -59,6 +59,17 @@ const SORTABLE = {
   marketCap: { asc: 'marketCap', desc: '-marketCap' },
 };
 
+/** The sort menu phones use: there the table becomes cards and its sortable headers are hidden. */
+const SORT_OPTIONS = [
+  { value: '', label: 'Default order' },
+  { value: 'symbol', label: 'Symbol: A to Z' },
+  { value: 'price', label: 'Price: low to high' },
+  { value: '-price', label: 'Price: high to low' },
+  { value: 'marketCap', label: 'Market cap: smallest first' },
+  { value: '-marketCap', label: 'Market cap: largest first' },
+  { value: 'rating', label: 'Rating' },
+];
+
 export async function marketsPage(ctx) {
   setTitle('Markets');
   const q = ctx.query;
@@ -95,13 +106,23 @@ export async function marketsPage(ctx) {
       h('button', { type: 'button', class: 'btn btn-ghost', test: 'screener-reset', onClick: reset }, 'Reset')));
 
   const count = h('p', { class: 'results-count', test: 'screener-count', 'aria-live': 'polite' });
+  const sortId = uid('sort');
+  const sortSelect = h('select', { id: sortId, class: 'input input-sm', name: 'sort', test: 'screener-sort' },
+    SORT_OPTIONS.map((o) => h('option', { value: o.value }, o.label)));
+  sortSelect.value = SORT_OPTIONS.some((o) => o.value === current.sort) ? current.sort : '';
+  sortSelect.addEventListener('change', () => {
+    current.sort = sortSelect.value;
+    current.page = 1;
+    load();
+  });
+  const sortMenu = h('div', { class: 'sort-menu' }, h('label', { class: 'label', for: sortId }, 'Sort by'), sortSelect);
   const errors = actionError('screener-error');
   const results = h('div', { class: 'results' });
   ctx.root.replaceChildren(
     pageHeader('Markets', { subtitle: 'Screen assets by price, market cap, rating and sector.' }),
     h('details', { class: 'card filters-card', open: true },
       h('summary', { class: 'filters-summary' }, 'Filters'), form),
-    count, errors.el, results);
+    h('div', { class: 'results-bar' }, count, sortMenu), errors.el, results);
 
   function readForm() {
     const v = values(form);
@@ -126,6 +147,7 @@ export async function marketsPage(ctx) {
   async function load({ push = true, replace = false } = {}) {
     const mine = ++seq;
     errors.clear();
+    sortSelect.value = current.sort;
     if (push) setQuery({ ...current, page: current.page > 1 ? current.page : '' }, { replace });
     results.classList.add('is-stale');
     let data;
