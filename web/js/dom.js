@@ -90,22 +90,33 @@ export function icon(name, extraClass = '') {
 /* ------------------------------------------------------------------ toasts */
 
 let toastRegion = null;
+let currentToast = null;
 
 function region() {
   if (!toastRegion) toastRegion = document.getElementById('toasts');
   return toastRegion;
 }
 
-/** A short message in the aria-live region. kind: info | success | error. */
+/**
+ * A short message in the aria-live region. kind: info | success | error. One shows at a time: a
+ * new toast replaces the one showing ("Your session has ended" does not pile onto "Welcome back").
+ * Returns a function that dismisses it.
+ */
 export function toast(message, kind = 'info', timeout = 5000) {
+  currentToast?.remove();
   const el = h('div', { class: `toast toast-${kind}`, test: 'toast', dataset: { kind } },
     icon(kind === 'error' ? 'alert' : 'check'), h('span', null, message));
-  region()?.append(el);
+  region()?.replaceChildren(el);
+  let leaving = null;
   const t = setTimeout(() => dismiss(), kind === 'error' ? timeout + 3000 : timeout);
+  const entry = {
+    remove() { clearTimeout(t); clearTimeout(leaving); el.remove(); if (currentToast === entry) currentToast = null; },
+  };
+  currentToast = entry;
   function dismiss() {
     clearTimeout(t);
     el.classList.add('toast-leaving');
-    setTimeout(() => el.remove(), 200);
+    leaving = setTimeout(() => entry.remove(), 200);
   }
   return dismiss;
 }
