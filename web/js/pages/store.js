@@ -3,7 +3,7 @@ import { get, post, put, del, uuid } from '../api.js';
 import { state } from '../state.js';
 import {
   h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, emptyState, pager, statusBadge,
-  productImage, tableWrap, withButton, actionError, showFieldProblems, showErrors, icon, clearErrors,
+  productImage, tableWrap, withButton, actionError, showFieldProblems, showErrors, icon, clearErrors, uid,
 } from '../dom.js';
 import { money, parseMoney, centsToInput, dateTime, plural, number } from '../format.js';
 import { navigate, setQuery, setTitle, loginRedirect } from '../router.js';
@@ -37,7 +37,8 @@ export async function catalogPage(ctx) {
   };
   const categories = await get('/categories');
 
-  const form = h('form', { class: 'filters', test: 'catalog-filters', role: 'search', 'aria-label': 'Filter products' },
+  const formId = uid('catalog-filters');
+  const form = h('form', { id: formId, class: 'filters', test: 'catalog-filters', role: 'search', 'aria-label': 'Filter products' },
     formError(),
     field({ name: 'q', label: 'Search', type: 'search', value: initial.q, test: 'catalog-search', placeholder: 'Name or description' }),
     field({
@@ -53,12 +54,28 @@ export async function catalogPage(ctx) {
       h('button', { type: 'submit', class: 'btn btn-primary', test: 'catalog-apply' }, 'Apply filters'),
       h('button', { type: 'button', class: 'btn btn-ghost', test: 'catalog-reset', onClick: reset }, 'Reset')));
 
+  // On a narrow screen the filters fold behind this button, so products show in the first screen.
+  const toggle = h('button', {
+    type: 'button', class: 'btn btn-secondary filters-toggle', test: 'catalog-filters-toggle', 'aria-expanded': 'false', 'aria-controls': formId,
+  }, 'Filters');
+  const sidebar = h('aside', { class: 'sidebar card' }, toggle, form);
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    sidebar.classList.toggle('filters-open', open);
+    if (open) form.elements.namedItem('q').focus();
+  });
+  const paintToggle = () => {
+    const active = ['q', 'category', 'minPrice', 'maxPrice', 'inStock'].filter((k) => current[k] !== '' && current[k] !== false).length;
+    toggle.textContent = active ? `Filters (${active})` : 'Filters';
+  };
+
   const count = h('p', { class: 'results-count', test: 'catalog-count', 'aria-live': 'polite' });
   const results = h('div', { class: 'results' });
   ctx.root.replaceChildren(
     pageHeader('Catalog', { subtitle: 'Everything in the stockroom, ready to ship.' }),
     h('div', { class: 'with-sidebar' },
-      h('aside', { class: 'sidebar card' }, form),
+      sidebar,
       h('section', { class: 'results-area', 'aria-label': 'Products' }, count, results)));
 
   let current = { ...initial };
@@ -79,6 +96,7 @@ export async function catalogPage(ctx) {
 
   async function load({ push = true, replace = false } = {}) {
     const mine = ++seq;
+    paintToggle();
     if (push) setQuery({ ...current, inStock: current.inStock ? 'true' : '', page: current.page > 1 ? current.page : '' }, { replace });
     if (results.childElementCount) results.classList.add('is-stale');
     let data;
