@@ -195,6 +195,15 @@ impl Browser {
         out
     }
 
+    /// The text of each toast showing. Read from the DOM: a toast fading in is at opacity 0 for a
+    /// moment, and WebDriver's element text is empty for what it deems invisible.
+    async fn toasts(&self) -> Vec<String> {
+        let texts = self
+            .js("return [...document.querySelectorAll('[data-test=toast]')].map((t) => t.textContent)")
+            .await;
+        serde_json::from_value(texts).unwrap()
+    }
+
     /// Runs a script and returns its value.
     async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap()
@@ -688,6 +697,7 @@ async fn sessions_show_browser_address_and_start() {
         agents,
         ["Chrome on Linux", "Safari on iPhone", "stockroom-sync/2.1 (+https://example.com/tools/…"]
     );
+    b.js("document.querySelector('[data-test=sessions-card]').scrollIntoView()").await;
     b.shot("account-sessions").await;
     b.close().await;
     server.stop();
@@ -814,11 +824,11 @@ async fn one_toast_at_a_time_and_never_over_the_footer() {
     product(&server, &admin, "Blue Mug", 1_250);
     let b = Browser::open(&server).await;
     b.login("boss").await;
-    assert_eq!(b.texts("[data-test='toast']").await, ["Welcome back, boss."]);
+    assert_eq!(b.toasts().await, ["Welcome back, boss."]);
     b.ready("catalog").await;
     b.click("add-to-cart").await;
     b.ready("catalog").await;
-    assert_eq!(b.texts("[data-test='toast']").await, ["Added Blue Mug to your cart."]);
+    assert_eq!(b.toasts().await, ["Added Blue Mug to your cart."]);
 
     // The session ends elsewhere; the next request says so, and only that shows.
     let (_, other) = server.login("boss", PASSWORD);
@@ -826,7 +836,7 @@ async fn one_toast_at_a_time_and_never_over_the_footer() {
     assert_eq!(status, 200);
     b.click("add-to-cart").await;
     b.ready("login").await;
-    assert_eq!(b.texts("[data-test='toast']").await, ["Your session has ended. Please sign in again."]);
+    assert_eq!(b.toasts().await, ["Your session has ended. Please sign in again."]);
 
     // Over the footer? Compare the boxes on a short page, on a desktop and on a phone.
     for (width, height) in [(1280, 900), (390, 844)] {

@@ -120,7 +120,8 @@ export async function marketsPage(ctx) {
   const results = h('div', { class: 'results' });
   ctx.root.replaceChildren(
     pageHeader('Markets', { subtitle: 'Screen assets by price, market cap, rating and sector.' }),
-    h('details', { class: 'card filters-card', open: true },
+    // Open on a wide screen; on a phone the filters would fill the first screen, so they start folded.
+    h('details', { class: 'card filters-card', open: !window.matchMedia('(max-width: 860px)').matches },
       h('summary', { class: 'filters-summary' }, 'Filters'), form),
     h('div', { class: 'results-bar' }, count, sortMenu), errors.el, results);
 
