@@ -1,6 +1,6 @@
 //! `/api/auth/*`: signup, login, logout, refresh and the session list.
 
-use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::http::{CookieJar, Status};
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, State};
@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::schema;
-use super::users::{check_password, User};
-use super::Message;
-use crate::auth::guards::COOKIE;
+use super::views::{Message, User};
+use crate::auth::cookie::{self, COOKIE};
+use crate::auth::password::check_policy;
 use crate::auth::token::Tokens;
 use crate::auth::{AuthLimit, AuthUser, Client};
 use crate::db::{sessions, users, users::NewUser, users::UserRow, Db};
-use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
@@ -100,27 +100,8 @@ async fn start_session(
         sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
             .await?;
     let token = tokens.issue(user, session.id, now);
-    cookies.add(
-        Cookie::build((COOKIE, token.clone()))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(client.secure_cookie)
-            .max_age(rocket::time::Duration::seconds(tokens.ttl)),
-    );
+    cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
     Ok(token)
-}
-
-/// An expired cookie, sent whether or not this request came with one (a bearer logout still
-/// clears a browser's cookie for the same session).
-pub fn clear_cookie(cookies: &CookieJar<'_>) {
-    cookies.add(
-        Cookie::build((COOKIE, ""))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age(rocket::time::Duration::ZERO),
-    );
 }
 
 /// Create an account (role `user`) and sign in.
@@ -160,26 +141,26 @@ pub async fn signup(
             username.as_ref().map_or("", |u| u.as_str()),
             name.as_ref().map_or("", |n| n.as_str()),
         ];
-        if let Err(problem) = check_password(app, password, &related).await {
+        if let Err(problem) = check_policy(app.password_policy(), password, &related).await {
             f.add("password", problem);
         }
     }
     f.finish()?;
     let (Some(email), Some(password)) = (email, password) else { unreachable!("checked by finish") };
-    let name = name.map(DisplayName::into_inner).unwrap_or_else(|| match &username {
-        Some(u) => u.as_str().to_owned(),
-        None => email.local_part().to_owned(),
+    let name = name.unwrap_or_else(|| match &username {
+        Some(u) => DisplayName::from_username(u),
+        None => DisplayName::from_email(&email),
     });
 
     let hash = app.hasher.hash(&password).await?;
     let user = users::insert(
         &db.write,
         &NewUser {
-            email: email.as_str(),
-            username: username.as_ref().map(|u| u.as_str()),
+            email: &email,
+            username: username.as_ref(),
             name: &name,
             password_hash: &hash,
-            role: "user",
+            role: Role::User,
         },
     )
     .await?;
@@ -255,7 +236,7 @@ pub async fn logout(
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
     sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
-    clear_cookie(cookies);
+    cookie::clear(cookies);
     Ok(Json(Message::new("Logged out")))
 }
 
@@ -271,7 +252,7 @@ pub async fn logout_all(
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
     sessions::revoke_all(&db.write, auth.id(), None).await?;
-    clear_cookie(cookies);
+    cookie::clear(cookies);
     Ok(Json(Message::new("Logged out everywhere")))
 }
 
@@ -344,7 +325,7 @@ pub async fn session(auth: Result<AuthUser, ApiError>, cookies: &CookieJar<'_>) 
         Ok(auth) => Json(SessionProbe { user: Some(auth.user.into()) }),
         Err(_) => {
             if cookies.get(COOKIE).is_some() {
-                clear_cookie(cookies);
+                cookie::clear(cookies);
             }
             Json(SessionProbe { user: None })
         }

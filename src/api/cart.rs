@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::body::Body;
-use super::catalog::{Product, Stock};
+use super::views::Product;
 use crate::auth::AuthUser;
 use crate::db::cart::{self, CartLineRow};
 use crate::db::{catalog, Db};
-use crate::domain::Fields;
+use crate::domain::{Fields, Stock};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {

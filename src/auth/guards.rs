@@ -8,13 +8,13 @@ use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_db_pools::Database;
 
+use super::cookie::COOKIE;
 use super::token::Tokens;
 use crate::config::CookieSecure;
 use crate::db::{sessions, users::UserRow, Db};
+use crate::domain::Permission;
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
-
-pub const COOKIE: &str = "stockroom_token";
 
 /// How often a session's `lastSeenAt` is written back (not on every request: that would turn
 /// every read into a write).
@@ -167,40 +167,34 @@ fn check_csrf(req: &Request<'_>) -> ApiResult<()> {
     }
 }
 
-/// A permission a route requires; an admin has every one.
-pub trait Permission: Send + Sync + 'static {
-    const NAME: &'static str;
+/// A permission a route requires, as a type so that routes name it in their signatures.
+pub trait Required: Send + Sync + 'static {
+    const PERMISSION: Permission;
 }
 
-macro_rules! permissions {
-    ($($ty:ident => $name:literal),* $(,)?) => {
+macro_rules! required {
+    ($($variant:ident),* $(,)?) => {
         $(
-            pub struct $ty;
-            impl Permission for $ty {
-                const NAME: &'static str = $name;
+            #[doc = concat!("Requires `Permission::", stringify!($variant), "`.")]
+            pub struct $variant;
+            impl Required for $variant {
+                const PERMISSION: Permission = Permission::$variant;
             }
         )*
-        /// Every permission there is, in a stable order.
-        pub const ALL_PERMISSIONS: &[&str] = &[$($name),*];
     };
 }
 
-permissions! {
-    CatalogWrite => "catalog:write",
-    OrdersManage => "orders:manage",
-    AssetsWrite => "assets:write",
-    UsersManage => "users:manage",
-}
+required!(CatalogWrite, OrdersManage, AssetsWrite, UsersManage);
 
 /// An authenticated caller holding permission `P` (else 403 `forbidden`).
-pub struct Perm<P: Permission>(pub AuthUser, PhantomData<P>);
+pub struct Perm<P: Required>(pub AuthUser, PhantomData<P>);
 
 #[rocket::async_trait]
-impl<'r, P: Permission> FromRequest<'r> for Perm<P> {
+impl<'r, P: Required> FromRequest<'r> for Perm<P> {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         let auth = try_outcome!(req.guard::<AuthUser>().await);
-        if auth.user.can(P::NAME) {
+        if auth.user.can(P::PERMISSION) {
             Outcome::Success(Perm(auth, PhantomData))
         } else {
             Outcome::Error(stash(req, ApiError::Forbidden("You do not have permission to do that.")))

@@ -13,6 +13,8 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rocket::tokio::sync::oneshot;
 
 use crate::config::Config;
+use crate::db::users::UserRow;
+use crate::domain::PasswordPolicy;
 use crate::error::{ApiError, ApiResult};
 
 type Job = Box<dyn FnOnce(&mut Worker) + Send>;
@@ -97,6 +99,30 @@ impl Hasher {
         })
         .await?
     }
+}
+
+/// 403 `wrong_password` unless `password` is this user's (400 naming `field` when it is
+/// missing); never ends the session.
+pub async fn confirm(hasher: &Hasher, user: &UserRow, field: &str, password: Option<&str>) -> ApiResult<()> {
+    let Some(password) = password else { return Err(ApiError::field(field, "is required")) };
+    if hasher.verify(password, Some(&user.password_hash)).await?.ok {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// The password policy, off the async workers (the strength estimator is not free on long
+/// input). `related` are the user's email, username and name.
+pub async fn check_policy(policy: PasswordPolicy, password: &str, related: &[&str]) -> Result<(), String> {
+    let password = password.to_owned();
+    let related: Vec<String> = related.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+    rocket::tokio::task::spawn_blocking(move || {
+        let related: Vec<&str> = related.iter().map(String::as_str).collect();
+        policy.check(&password, &related)
+    })
+    .await
+    .unwrap_or_else(|_| Err("could not be checked".into()))
 }
 
 fn work(jobs: Arc<Mutex<Receiver<Job>>>, mut worker: Worker) {

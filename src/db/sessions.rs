@@ -2,8 +2,8 @@
 
 use sqlx::SqliteExecutor;
 
+use super::query::{returning, timestamp};
 use super::users::UserRow;
-use super::{returning, timestamp};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {

@@ -219,7 +219,10 @@ async fn managers_list_every_order_with_filters() {
     assert_eq!(ids(&app.get("/api/orders?q=BOB", &m).await.body), [3, 2]);
     assert_eq!(ids(&app.get("/api/orders?q=ann%40example", &m).await.body), [1]);
     assert_eq!(ids(&app.get("/api/orders?q=example.com&status=pending", &m).await.body), [3, 1]);
-    assert_eq!(ids(&app.get(&format!("/api/orders?q=bo&userId={bob_id}&status=confirmed"), &m).await.body), [2]);
+    assert_eq!(
+        ids(&app.get(&format!("/api/orders?q=bo&userId={bob_id}&status=confirmed"), &m).await.body),
+        [2]
+    );
     assert_eq!(ids(&app.get("/api/orders?q=%25", &m).await.body), Vec::<i64>::new());
     let r = app.get("/api/orders?q=bob&perPage=1", &m).await;
     assert_eq!((ids(&r.body), &r.body["totalItems"]), (vec![3], &json!(2)));
