@@ -1,6 +1,6 @@
 //! Who may do what: roles and permissions. An admin has every permission.
 
-use super::{closed_set, ClosedSet};
+use super::closed_set::{closed_set, ClosedSet};
 
 closed_set! {
     /// A user's role.

@@ -1,7 +1,7 @@
 //! Assets: symbols, ratings and their scale, the bounds of prices and market caps, and the
 //! screener's sort orders and filters.
 
-use super::closed_set;
+use super::closed_set::closed_set;
 
 /// Highest accepted price: 10,000,000.00 per unit. With `portfolio::MAX_QUANTITY` this keeps
 /// every holding's market value within `i64`.

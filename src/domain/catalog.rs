@@ -1,7 +1,7 @@
 //! The catalog's rules: name lengths, image addresses, and how the product list may be sorted
 //! and filtered.
 
-use super::closed_set;
+use super::closed_set::closed_set;
 
 pub const CATEGORY_NAME_MAX: usize = 100;
 pub const PRODUCT_NAME_MAX: usize = 200;

@@ -1,6 +1,6 @@
 //! Orders: the status machine, the filters of the order lists, and idempotency keys.
 
-use super::{closed_set, ClosedSet};
+use super::closed_set::{closed_set, ClosedSet};
 
 closed_set! {
     /// The order lifecycle: pending → confirmed → shipped → delivered, and pending or confirmed

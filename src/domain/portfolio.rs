@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::assets::MAX_PRICE;
 use super::money::bounded;
+use crate::error::ApiError;
 
 /// Most units of one asset a holding may have.
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
@@ -22,6 +23,13 @@ const _: () = assert!(MAX_QUANTITY as i128 * MAX_PRICE as i128 + MAX_COST_BASIS 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("portfolio amounts exceed the range of 64-bit cents")]
 pub struct Overflow;
+
+/// The detail is logged, never sent.
+impl From<Overflow> for ApiError {
+    fn from(e: Overflow) -> ApiError {
+        ApiError::internal(e)
+    }
+}
 
 /// What a position (or a whole portfolio) is worth, in cents.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]

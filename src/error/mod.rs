@@ -132,13 +132,6 @@ impl ApiError {
     }
 }
 
-/// Only totals over many enormous holdings overflow; the detail is logged, never sent.
-impl From<crate::domain::portfolio::Overflow> for ApiError {
-    fn from(e: crate::domain::portfolio::Overflow) -> ApiError {
-        ApiError::internal(e)
-    }
-}
-
 /// `{"error": {"code", "message", "fields", "requestId"}}`: `fields` is an object on every 400
 /// (empty when no single field is to blame) and null otherwise; `requestId` is set on 5xx.
 #[derive(Debug, Serialize, ToSchema)]
