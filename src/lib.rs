@@ -65,6 +65,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     Ok(rocket::custom(figment)
         .manage(App::new(config))
         .attach(Db::init())
+        .attach(db::TrackRequests)
         .attach(AdHoc::try_on_ignite("JWT secret", load_tokens))
         .attach(http::SecurityHeaders)
         .attach(http::RequestLog)

@@ -11,6 +11,7 @@ use super::body::Body;
 use super::schema;
 use super::views::{Message, User};
 use crate::auth::cookie::{self, COOKIE};
+use crate::auth::limits::Subject;
 use crate::auth::password::check_policy;
 use crate::auth::token::Tokens;
 use crate::auth::{AuthLimit, AuthUser, Client};
@@ -86,7 +87,11 @@ pub struct Session {
     current: bool,
 }
 
-/// Creates a session row, signs its token and sets the cookie.
+/// Live sessions one user may have; a new one beyond that revokes the oldest.
+pub const MAX_SESSIONS: i64 = 100;
+
+/// Creates a session row (revoking the oldest beyond `MAX_SESSIONS`), signs its token and sets
+/// the cookie.
 async fn start_session(
     db: &Db,
     tokens: &Tokens,
@@ -96,9 +101,12 @@ async fn start_session(
 ) -> ApiResult<String> {
     let now = chrono::Utc::now().timestamp();
     let ip = client.ip.to_string();
+    let mut tx = db.write.begin().await?;
     let session =
-        sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
+        sessions::insert(&mut *tx, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
             .await?;
+    sessions::keep_newest(&mut *tx, user.id, MAX_SESSIONS).await?;
+    tx.commit().await?;
     let token = tokens.issue(user, session.id, now);
     cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
     Ok(token)
@@ -199,19 +207,20 @@ pub async fn login(
     let password = f.require("password", b.password, Ok);
     let (Some(login), Some(password)) = (login, password) else { return Err(f.finish().unwrap_err()) };
 
-    app.limits.check_login(client.ip, &login)?;
     let user = users::by_login(&db.read, &login).await?;
+    let subject = Subject::of(user.as_ref().map(|u| u.id), &login);
+    // Counted before verifying, so concurrent guesses can't all slip past the limit.
+    app.limits.attempt(client.ip, &subject)?;
     let verified = app.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if verified.ok => user,
         _ => {
-            app.limits.login_failed(client.ip, &login);
             // One stable line for fail2ban; never the password.
             tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?}", client.ip, login);
             return Err(ApiError::InvalidCredentials);
         }
     };
-    app.limits.login_succeeded(client.ip, &login);
+    app.limits.succeeded(client.ip, &subject);
     if !user.is_active {
         return Err(ApiError::AccountDisabled);
     }
@@ -224,18 +233,27 @@ pub async fn login(
     Ok(Json(AuthResponse { message: "Login successful", token, user: user.into() }))
 }
 
-/// Revoke this token's session and clear the cookie.
+/// Revoke this token's session and clear the cookie. Always succeeds: without a token, or with
+/// an expired or revoked one, there is nothing to revoke and the cookie is still cleared.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
+    responses((status = 200, body = Message), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/auth/logout")]
 pub async fn logout(
     _limit: AuthLimit,
-    auth: AuthUser,
+    auth: Result<AuthUser, ApiError>,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
-    sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
+    match auth {
+        Ok(auth) => {
+            sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
+        }
+        // A live session behind a cross-site request stays: that is the one refusal.
+        Err(ApiError::CsrfRejected) => return Err(ApiError::CsrfRejected),
+        // Missing, expired or revoked: there is nothing to end, and signing out still works.
+        Err(_) => {}
+    }
     cookie::clear(cookies);
     Ok(Json(Message::new("Logged out")))
 }

@@ -1,8 +1,8 @@
 //! `GET /api/assets`: the screener. Anyone may use it; every filter is optional and they
 //! combine (AND); bounds are inclusive.
 
-use rocket::get;
-use rocket::serde::json::Json;
+use rocket::response::content::RawJson;
+use rocket::{get, State};
 use utoipa::IntoParams;
 
 use super::query::{Page, Paging, Query};
@@ -12,7 +12,8 @@ use crate::db::assets;
 use crate::db::Db;
 use crate::domain::assets::{AssetSort, Rating, Screen, MAX_QUERY, MAX_RATINGS_FILTER, MAX_SECTOR};
 use crate::domain::Fields;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![list]
@@ -115,21 +116,30 @@ impl ScreenerParams {
     }
 }
 
-/// The screener: every filter is optional and they combine (AND); bounds are inclusive.
+/// The screener: every filter is optional and they combine (AND); bounds are inclusive. Answers
+/// are cached until the next write (any asset change invalidates them, as every API write does).
 #[utoipa::path(get, path = "/api/assets", tag = "markets", params(ScreenerParams, Paging),
     responses((status = 200, body = Page<Asset>),
         (status = 400, description = "A bad filter, sort or paging parameter, named in `fields`", body = ErrorBody)))]
 #[get("/assets")]
-pub async fn list(mut q: Query, db: &Db) -> ApiResult<Json<Page<Asset>>> {
+pub async fn list(mut q: Query, db: &Db, app: &State<App>) -> ApiResult<RawJson<String>> {
     let paging = q.paging();
     let params = ScreenerParams::read(&mut q);
     // Every bad parameter at once: the malformed ones and those that break a rule.
     let mut f = Fields::default();
     let screen = params.check(&mut f);
-    if let Err(crate::error::ApiError::Validation(found)) = q.finish() {
+    if let Err(ApiError::Validation(found)) = q.finish() {
         f.extend(found);
     }
     f.finish()?;
-    let (rows, total) = assets::screen(&db.read, &screen, paging.limit(), paging.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(Asset::from).collect(), paging, total)))
+    let key = format!("assets {screen:?} {} {}", paging.page, paging.per_page);
+    let body = app
+        .reads
+        .get_or(key, async {
+            let (rows, total) = assets::screen(&db.read, &screen, paging.limit(), paging.offset()).await?;
+            let page = Page::new(rows.into_iter().map(Asset::from).collect(), paging, total);
+            serde_json::to_string(&page).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(RawJson(body.to_string()))
 }

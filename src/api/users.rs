@@ -14,8 +14,8 @@ use super::views::{Message, User};
 use crate::auth::cookie;
 use crate::auth::guards::UsersManage;
 use crate::auth::password::{check_policy, confirm};
-use crate::auth::{Admin, AuthUser, Perm};
-use crate::db::{sessions, users, Db};
+use crate::auth::{Admin, AuthUser, Client, Perm};
+use crate::db::{sessions, users, users::UserRow, Db};
 use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -124,12 +124,13 @@ pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
 pub async fn update_me(
     auth: AuthUser,
     admin: Option<Admin>,
+    client: Client,
     db: &Db,
     app: &State<App>,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     let id = auth.id();
-    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
+    apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Change the password; every other session of the user is revoked.
@@ -140,6 +141,7 @@ pub async fn update_me(
 #[put("/users/me/password", data = "<body>")]
 pub async fn change_password(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     body: Body<PasswordChange>,
@@ -157,7 +159,7 @@ pub async fn change_password(
     }
     f.finish()?;
     let (Some(current), Some(new)) = (current, new) else { unreachable!("checked by finish") };
-    confirm(&app.hasher, u, "currentPassword", Some(&current)).await?;
+    confirm(&app.hasher, &app.limits, client.ip, u, "currentPassword", Some(&current)).await?;
     let hash = app.hasher.hash(&new).await?;
     let mut tx = db.write.begin().await?;
     users::set_password(&mut *tx, u.id, &hash).await?;
@@ -176,13 +178,14 @@ pub async fn change_password(
 #[delete("/users/me", data = "<body>")]
 pub async fn delete_me(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     cookies: &CookieJar<'_>,
     body: Body<PasswordConfirmation>,
 ) -> ApiResult<Status> {
-    confirm(&app.hasher, &auth.user, "password", body.0.password.as_deref()).await?;
-    remove_user(db, auth.id()).await?;
+    confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref()).await?;
+    remove_user(db, &auth, auth.id()).await?;
     cookie::clear(cookies);
     Ok(Status::NoContent)
 }
@@ -234,13 +237,14 @@ pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>>
 pub async fn update_user(
     auth: AuthUser,
     admin: Option<Admin>,
+    client: Client,
     db: &Db,
     app: &State<App>,
     id: i64,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     self_or_manager(&auth, id)?;
-    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
+    apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Delete a user: yourself (password required, as `DELETE /api/users/me`), or anyone with
@@ -253,6 +257,7 @@ pub async fn update_user(
 #[delete("/users/<id>", data = "<body>")]
 pub async fn delete_user(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     cookies: &CookieJar<'_>,
@@ -261,16 +266,28 @@ pub async fn delete_user(
 ) -> ApiResult<Status> {
     self_or_manager(&auth, id)?;
     if auth.id() == id {
-        confirm(&app.hasher, &auth.user, "password", body.0.password.as_deref()).await?;
+        confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref())
+            .await?;
         cookie::clear(cookies);
     }
-    remove_user(db, id).await?;
+    remove_user(db, &auth, id).await?;
     Ok(Status::NoContent)
 }
 
-async fn remove_user(db: &Db, id: i64) -> ApiResult<()> {
+/// Only an admin acts on an admin account (reading it is fine): a user manager who is not an
+/// admin may not change, deactivate or delete one. Checked against the row being changed, inside
+/// the write transaction that changes it.
+fn may_act_on(auth: &AuthUser, target: &UserRow) -> ApiResult<()> {
+    if target.is_admin() && !auth.user.is_admin() && target.id != auth.id() {
+        return Err(ApiError::Forbidden("Only an admin may change an admin account."));
+    }
+    Ok(())
+}
+
+async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
     let user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    may_act_on(auth, &user)?;
     if user.is_admin() && user.is_active && users::other_active_admins(&mut *tx, id).await? == 0 {
         return Err(last_admin());
     }
@@ -283,12 +300,14 @@ fn last_admin() -> ApiError {
     ApiError::conflict("last_admin", "This is the last active admin; appoint another admin first.")
 }
 
-/// The one place a user row changes, whoever asks: checks who may change what, validates every
-/// field, then writes in one transaction with the last-admin rule. `by_admin` comes from the
-/// `Admin` guard: only an admin may change a role, so a user manager can't promote anyone.
+/// The one place a user row changes, whoever asks: validates every field, confirms the password
+/// of a user changing their own email, then — inside one write transaction, against the row as
+/// it is there — checks who may change what and the last-admin rule, and writes. `by_admin`
+/// comes from the `Admin` guard: only an admin may change a role.
 async fn apply_patch(
     db: &Db,
     app: &App,
+    client: &Client,
     auth: &AuthUser,
     by_admin: bool,
     id: i64,
@@ -313,20 +332,37 @@ async fn apply_patch(
         p.permissions.as_ref().and_then(|list| f.check("permissions", Permission::parse_names(list)));
     f.finish()?;
 
-    let current = users::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("User"))?;
-    if role.is_some_and(|r| r != current.role) && !by_admin {
-        return Err(ApiError::Forbidden("Only an admin may change a role."));
-    }
-    let email_changes = email.as_ref().is_some_and(|e| e.as_str() != current.email);
-    if email_changes && auth.id() == id {
+    // A user changing their own email proves it is them. The hash runs before the write
+    // transaction (it would hold the single writer for its whole duration).
+    let own_email_change = auth.id() == id && email.as_ref().is_some_and(|e| e.as_str() != auth.user.email);
+    if own_email_change {
         let Some(pw) = p.current_password.as_deref() else {
             return Err(ApiError::field("currentPassword", "is required to change the email"));
         };
-        confirm(&app.hasher, &current, "currentPassword", Some(pw)).await?;
+        confirm(&app.hasher, &app.limits, client.ip, &auth.user, "currentPassword", Some(pw)).await?;
     }
 
     let mut tx = db.write.begin().await?;
     let mut user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    may_act_on(auth, &user)?;
+    if role.is_some_and(|r| r != user.role) && !by_admin {
+        return Err(ApiError::Forbidden("Only an admin may change a role."));
+    }
+    if let Some(wanted) = &permissions {
+        let current = user.permission_list();
+        if !auth.user.is_admin() {
+            if wanted != &current && id == auth.id() {
+                return Err(ApiError::Forbidden("Only an admin may change your own permissions."));
+            }
+            if wanted.iter().any(|p| !current.contains(p) && !auth.user.can(*p)) {
+                return Err(ApiError::Forbidden("You may only grant permissions you hold."));
+            }
+        }
+    }
+    // The email checked above must still be the one being replaced.
+    if own_email_change && user.email != auth.user.email {
+        return Err(ApiError::conflict("already_exists", "The account changed meanwhile; try again."));
+    }
     let was_active_admin = user.is_admin() && user.is_active;
     if let Some(n) = name {
         user.name = n.into_inner();

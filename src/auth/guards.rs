@@ -123,9 +123,6 @@ fn presented_token<'r>(req: &'r Request<'_>) -> ApiResult<(&'r str, bool)> {
 async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
     let (token, via_cookie) = presented_token(req)?;
     let claims = state::<Tokens>(req).verify(token).ok_or(ApiError::Unauthorized)?;
-    if via_cookie && changes_state(req.method()) {
-        check_csrf(req)?;
-    }
     let db = Db::fetch(req.rocket()).ok_or_else(|| ApiError::internal("no database"))?;
     let now = chrono::Utc::now();
     let (last_seen, user) = sessions::live_with_user(&db.read, claims.sid, claims.user_id, now.timestamp())
@@ -133,6 +130,10 @@ async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
         .ok_or(ApiError::Unauthorized)?;
     if !user.is_active {
         return Err(ApiError::Unauthorized);
+    }
+    // Only a live session can be misused cross-site; a dead one is plainly unauthorized.
+    if via_cookie && changes_state(req.method()) {
+        check_csrf(req)?;
     }
     let stale =
         (now - chrono::Duration::seconds(TOUCH_AFTER_SECS)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
@@ -149,8 +150,9 @@ fn changes_state(method: Method) -> bool {
     matches!(method, Method::Post | Method::Put | Method::Patch | Method::Delete)
 }
 
-/// Cookie-authenticated writes must come from our own pages: a same-origin `Origin`, or, when no
-/// `Origin` is sent, `X-Requested-With: stockroom` (which a cross-site form cannot set).
+/// Cookie-authenticated writes must come from our own pages: a same-origin `Origin` (scheme,
+/// host and port all compared), or, when no `Origin` is sent, `X-Requested-With: stockroom`
+/// (which a cross-site form cannot set).
 fn check_csrf(req: &Request<'_>) -> ApiResult<()> {
     let Some(origin) = req.headers().get_one("Origin") else {
         return match req.headers().get_one("X-Requested-With") {
@@ -158,13 +160,20 @@ fn check_csrf(req: &Request<'_>) -> ApiResult<()> {
             _ => Err(ApiError::CsrfRejected),
         };
     };
-    let forwarded_host = forwarded_https(req).then(|| req.headers().get_one("X-Forwarded-Host")).flatten();
-    let host = forwarded_host.or_else(|| req.headers().get_one("Host"));
-    let authority = origin.split_once("://").map(|(_, a)| a.trim_end_matches('/'));
-    match (authority, host) {
-        (Some(a), Some(h)) if a.eq_ignore_ascii_case(h) => Ok(()),
+    match own_origin(req) {
+        Some(own) if origin.trim_end_matches('/').eq_ignore_ascii_case(&own) => Ok(()),
         _ => Err(ApiError::CsrfRejected),
     }
+}
+
+/// This server's origin as the browser sees it: `https` when a trusted proxy says the client
+/// used it (or the cookie is always `Secure`, which only an HTTPS deployment sets), the host a
+/// trusted proxy forwarded, else the `Host` header.
+fn own_origin(req: &Request<'_>) -> Option<String> {
+    let https = forwarded_https(req) || state::<App>(req).config.cookie_secure == CookieSecure::Always;
+    let forwarded_host = forwarded_https(req).then(|| req.headers().get_one("X-Forwarded-Host")).flatten();
+    let host = forwarded_host.or_else(|| req.headers().get_one("Host"))?;
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
 }
 
 /// A permission a route requires, as a type so that routes name it in their signatures.

@@ -17,6 +17,8 @@ pub mod users;
 pub mod watchlist;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::figment::Figment;
@@ -47,7 +49,61 @@ pub struct Db(pub Pools);
 pub struct Pools {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    /// Requests being served; closing waits for them (see `TrackRequests`).
+    pub in_flight: Arc<InFlight>,
 }
+
+/// How many requests are being served. Rocket runs its shutdown fairings — and so closes the
+/// pools — the moment shutdown starts, while requests are still in flight; `Pools::close`
+/// waits for this to reach zero first, so a request caught mid-hash by SIGTERM still finishes
+/// against the database.
+#[derive(Default)]
+pub struct InFlight(AtomicUsize);
+
+/// One request being served; dropped with the request.
+pub struct Serving(Arc<InFlight>);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl InFlight {
+    pub fn enter(self: &Arc<Self>) -> Serving {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        Serving(self.clone())
+    }
+
+    /// Waits until no request is being served, or `limit` has passed.
+    async fn drained(&self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.0.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
+            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Counts every request as in flight until it is dropped (its response sent).
+pub struct TrackRequests;
+
+struct Tracked(#[allow(dead_code)] Option<Serving>);
+
+#[rocket::async_trait]
+impl rocket::fairing::Fairing for TrackRequests {
+    fn info(&self) -> rocket::fairing::Info {
+        rocket::fairing::Info { name: "in-flight requests", kind: rocket::fairing::Kind::Request }
+    }
+
+    async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
+        let serving = Db::fetch(req.rocket()).map(|db| db.in_flight.enter());
+        req.local_cache(|| Tracked(serving));
+    }
+}
+
+/// Longest a closing database waits for in-flight requests; Rocket ends the process after its
+/// grace and mercy periods anyway.
+const DRAIN_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -119,7 +175,7 @@ impl Pools {
             .await
             .map_err(sqlx_err)?;
         rocket::tokio::spawn(checkpoints(read.clone()));
-        Ok(Pools { read, write })
+        Ok(Pools { read, write, in_flight: Arc::default() })
     }
 }
 
@@ -192,6 +248,7 @@ impl rocket_db_pools::Pool for Pools {
     }
 
     async fn close(&self) {
+        self.in_flight.drained(DRAIN_LIMIT).await;
         self.write.close().await;
         self.read.close().await;
     }

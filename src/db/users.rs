@@ -64,14 +64,22 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRo
     sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(db).await
 }
 
-/// `login` is an email when it contains `@` (usernames never do), else a username.
+/// `login` is an email when it contains `@` (usernames never do), else a username. Emails are
+/// stored lowercased (Unicode) and are lowercased here the same way, in Rust: SQLite's `lower()`
+/// folds ASCII only, so `ÄNNE@…` would never find `änne@…`. Usernames are ASCII.
 pub async fn by_login(db: impl SqliteExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    let sql = if login.contains('@') {
-        "SELECT * FROM users WHERE email = lower(?)"
+    let login = login.trim();
+    if login.contains('@') {
+        sqlx::query_as("SELECT * FROM users WHERE email = ?")
+            .bind(login.to_lowercase())
+            .fetch_optional(db)
+            .await
     } else {
-        "SELECT * FROM users WHERE username = ? COLLATE NOCASE"
-    };
-    sqlx::query_as(sql).bind(login.trim()).fetch_optional(db).await
+        sqlx::query_as("SELECT * FROM users WHERE username = ? COLLATE NOCASE")
+            .bind(login)
+            .fetch_optional(db)
+            .await
+    }
 }
 
 pub async fn set_password(db: impl SqliteExecutor<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {

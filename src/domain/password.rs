@@ -30,7 +30,8 @@ impl PasswordPolicy {
                 reason = format!("is too easy to guess: {w}");
             }
             if let Some(s) = feedback.suggestions().first() {
-                reason = format!("{reason}. {s}");
+                // The estimator's warnings end with their own full stop.
+                reason = format!("{}. {s}", reason.trim_end_matches('.'));
             }
         }
         Err(reason)
@@ -59,7 +60,9 @@ mod tests {
     fn passwords() {
         let policy = PasswordPolicy { min_length: 8, min_score: 2 };
         assert!(policy.check("short", &[]).is_err());
-        assert!(policy.check("password", &[]).unwrap_err().contains("too easy"));
+        let weak = policy.check("password", &[]).unwrap_err();
+        assert!(weak.contains("too easy"), "{weak}");
+        assert!(!weak.contains(".."), "one full stop between sentences: {weak}");
         assert!(policy.check("correct horse battery staple", &[]).is_ok());
         assert!(policy.check(&"x".repeat(129), &[]).is_err());
         let off = PasswordPolicy { min_length: 8, min_score: 0 };
