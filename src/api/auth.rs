@@ -237,7 +237,7 @@ pub async fn login(
 /// an expired or revoked one, there is nothing to revoke and the cookie is still cleared.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 200, body = Message), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
-    security(("bearer" = []), ("cookie" = [])))]
+    security((), ("bearer" = []), ("cookie" = [])))]
 #[post("/auth/logout")]
 pub async fn logout(
     _limit: AuthLimit,
