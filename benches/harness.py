@@ -31,13 +31,13 @@ class Server:
     """`binary` on 127.0.0.1:<free port> with database `db`; its stderr (one line per request) goes
     to `log_path`. `cwd` decides which Rocket.toml, if any, it reads."""
 
-    def __init__(self, binary, db, log_path, cwd):
+    def __init__(self, binary, db, log_path, cwd, env=None, args=()):
         self.log_path = log_path
         self.log_file = open(log_path, "wb")
         self.spawned = time.perf_counter()
         self.proc = subprocess.Popen(
-            [str(binary), "--db", str(db), "--address", "127.0.0.1", "--port", "0"],
-            cwd=cwd, env=server_env(), stdin=subprocess.DEVNULL,
+            [str(binary), "--db", str(db), "--address", "127.0.0.1", "--port", "0", *args],
+            cwd=cwd, env={**server_env(), **(env or {})}, stdin=subprocess.DEVNULL,
             stdout=self.log_file, stderr=subprocess.STDOUT)
         self.port = None
 
@@ -48,7 +48,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise ServerError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
             if self.port is None:
-                m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", self.log_path.read_bytes())
+                m = re.search(rb"(?:listening on|has launched from) http://127\.0\.0\.1:(\d+)", self.log_path.read_bytes())
                 if m:
                     self.port = int(m.group(1))
             if self.port is not None:

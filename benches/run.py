@@ -266,6 +266,7 @@ def evaluate(r):
         ("GET /api/products >= 8000 req/s", f"{s['products']['rps']:.0f}", s["products"]["rps"] >= 8000),
         ("GET /api/products >= 20% of /api/health", f"{ratios['products_per_health']:.0%}",
          ratios["products_per_health"] >= 0.2),
+        ("GET /api/assets (screener) >= 15000 req/s", f"{s['assets']['rps']:.0f}", s["assets"]["rps"] >= 15000),
         ("GET /api/users/me >= 8000 req/s", f"{s['me']['rps']:.0f}", s["me"]["rps"] >= 8000),
         ("GET /api/cart >= 8000 req/s", f"{s['cart']['rps']:.0f}", s["cart"]["rps"] >= 8000),
         ("POST /api/order >= 1500 orders/s, 0 errors", f"{s['orders']['rps']:.0f}/s, {s['orders']['errors']} errors",

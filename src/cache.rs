@@ -1,13 +1,19 @@
 //! A small cache of public read answers (the product list), valid until the next write.
 //!
-//! Invalidation cannot be forgotten: the HTTP fairing calls `invalidate` after every API request
-//! that may change state (anything but GET/HEAD/OPTIONS), once its handler — and so its
-//! transaction — is done. A reader takes the version *before* it queries and files its answer
+//! Invalidation cannot be forgotten: the `InvalidateOnWrite` fairing calls `invalidate` after
+//! every API request that may change state (anything but GET/HEAD/OPTIONS), once its handler —
+//! and so its transaction — is done. A reader takes the version *before* it queries and files its answer
 //! under that version, so an answer computed while a write committed is never served after it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::Method;
+use rocket::{Request, Response};
+
+use crate::App;
 
 const MAX_ENTRIES: usize = 512;
 
@@ -51,6 +57,25 @@ impl ReadCache {
         let body: Arc<str> = compute.await?.into();
         self.put(key, version, body.clone());
         Ok(body)
+    }
+}
+
+/// Clears the read cache after every API request that may have written.
+pub struct InvalidateOnWrite;
+
+#[rocket::async_trait]
+impl Fairing for InvalidateOnWrite {
+    fn info(&self) -> Info {
+        Info { name: "read-cache invalidation", kind: Kind::Response }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, _: &mut Response<'r>) {
+        let writes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
+        if writes && req.uri().path().starts_with("/api") {
+            if let Some(app) = req.rocket().state::<App>() {
+                app.reads.invalidate();
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::db::{sessions, users, Pools};
-use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::ApiError;
 use crate::App;
 
@@ -129,19 +129,20 @@ pub async fn admin_create(
     }
     f.finish().map_err(describe)?;
     let email = email.expect("checked");
-    let name = name
-        .map(DisplayName::into_inner)
-        .unwrap_or_else(|| username.as_ref().map_or(email.local_part(), |u| u.as_str()).to_owned());
+    let name = name.unwrap_or_else(|| match &username {
+        Some(u) => DisplayName::from_username(u),
+        None => DisplayName::from_email(&email),
+    });
     let pools = open(&app.config).await?;
     let hash = app.hasher.hash(password).await.map_err(describe)?;
     let user = users::insert(
         &pools.write,
         &users::NewUser {
-            email: email.as_str(),
-            username: username.as_ref().map(|u| u.as_str()),
+            email: &email,
+            username: username.as_ref(),
             name: &name,
             password_hash: &hash,
-            role: "admin",
+            role: Role::Admin,
         },
     )
     .await

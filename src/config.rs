@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use rocket::figment::providers::{Env, Serialized};
-use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
 use serde::{Deserialize, Deserializer};
 
 /// Every key has a safe default; `README.md` lists them all.
@@ -135,11 +135,23 @@ pub struct Overrides {
 }
 
 /// Rocket's figment (Rocket.toml + `ROCKET_*`) with `STOCKROOM_*` and the CLI layered on top.
+/// Rocket's own layering (defaults → `Rocket.toml` → `ROCKET_*`), with our defaults for
+/// Rocket's settings in between, then `STOCKROOM_*`, then command-line flags.
 pub fn figment(overrides: &Overrides) -> Figment {
-    rocket::Config::figment()
+    Figment::from(rocket::Config::default())
+        // In-flight requests get this long after SIGTERM (Rocket's default of 2 s is less than
+        // a queued password hash can take under load); `shutdown.grace` etc. still override it.
+        .merge(("shutdown.grace", SHUTDOWN_GRACE_SECS))
+        .merge(("shutdown.mercy", SHUTDOWN_MERCY_SECS))
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
         .merge(Env::prefixed("STOCKROOM_").global())
         .merge(Serialized::globals(overrides))
 }
+
+pub const SHUTDOWN_GRACE_SECS: u32 = 10;
+pub const SHUTDOWN_MERCY_SECS: u32 = 5;
 
 impl Config {
     pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {

@@ -12,9 +12,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod web;
-
-use std::time::Duration;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -66,9 +65,13 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     Ok(rocket::custom(figment)
         .manage(App::new(config))
         .attach(Db::init())
+        .attach(db::TrackRequests)
         .attach(AdHoc::try_on_ignite("JWT secret", load_tokens))
-        .attach(http::Http)
+        .attach(http::SecurityHeaders)
+        .attach(http::RequestLog)
+        .attach(cache::InvalidateOnWrite)
         .attach(AdHoc::on_liftoff("announce", |rocket| Box::pin(announce(rocket))))
+        .attach(jobs::start())
         .mount("/api", api::routes())
         .mount("/", web::routes())
         .register("/api", rocket::catchers![error::api_catcher])
@@ -102,17 +105,4 @@ async fn announce(rocket: &Rocket<rocket::Orbit>) {
         c.port,
         db::display_path(&app.config.database)
     );
-    // Expired sessions are dead already; this only keeps the table small.
-    if let Some(db) = Db::fetch(rocket) {
-        let write = db.write.clone();
-        rocket::tokio::spawn(async move {
-            loop {
-                let now = chrono::Utc::now().timestamp();
-                if let Err(e) = db::sessions::purge_expired(&write, now).await {
-                    tracing::warn!("purging expired sessions failed: {e}");
-                }
-                rocket::tokio::time::sleep(Duration::from_secs(3600)).await;
-            }
-        });
-    }
 }

@@ -6,6 +6,12 @@ use stockroom::config::{self, Config, Overrides};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Writing each request's log line to stderr on the async worker that served it cost about a
+    // seventh of the cached product list's throughput; a writer thread takes the write off the
+    // request path. Not lossy: under a flood a full buffer waits rather than dropping lines
+    // (the failed-login lines feed fail2ban). The guard flushes what is queued at exit.
+    let (writer, _flush_at_exit) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -15,7 +21,7 @@ fn main() -> ExitCode {
                 }),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .init();
 
     let overrides = Overrides { database: cli.db.clone(), address: cli.address, port: cli.port };

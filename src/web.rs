@@ -98,7 +98,35 @@ fn file(path: PathBuf, v: Option<&str>) -> Option<Asset> {
     }
 }
 
-#[catch(404)]
-pub fn not_found() -> (Status, (ContentType, &'static str)) {
-    (Status::NotFound, (ContentType::Plain, "Not found"))
+/// Every failure outside `/api` — a missing file, a path Rocket can't even parse (`/.env` is a
+/// 422 from its path guard), anything else — is our own small page under the same CSP, never
+/// the framework's.
+#[catch(default)]
+pub fn not_found(status: Status, _req: &Request<'_>) -> ErrorPage {
+    ErrorPage(if status == Status::UnprocessableEntity { Status::NotFound } else { status })
+}
+
+pub struct ErrorPage(Status);
+
+impl<'r> Responder<'r, 'static> for ErrorPage {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'static> {
+        let (title, text) = match self.0.code {
+            404 => ("Not found", "There is nothing at this address."),
+            c if c >= 500 => ("Something went wrong", "Something went wrong on our side; try again shortly."),
+            _ => ("Request refused", "This request could not be handled."),
+        };
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Stockroom</title>\
+             <link rel=\"stylesheet\" href=\"/app.css\"></head><body><main class=\"error-page\">\
+             <h1>{title}</h1><p>{text}</p><p><a href=\"/\">Go to Stockroom</a></p></main></body></html>"
+        );
+        Response::build()
+            .status(self.0)
+            .header(ContentType::HTML)
+            .header(Header::new("Content-Security-Policy", CSP))
+            .header(Header::new("X-Frame-Options", "DENY"))
+            .header(Header::new("Cache-Control", "no-cache"))
+            .sized_body(html.len(), std::io::Cursor::new(html))
+            .ok()
+    }
 }

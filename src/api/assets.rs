@@ -1,5 +1,5 @@
-//! `/api/assets*`: the public screener and single assets, asset management and the bulk price
-//! update (assets:write).
+//! `/api/assets*` but the screener: one asset, and its changes (assets:write), including bulk
+//! price updates.
 
 use std::collections::HashMap;
 
@@ -7,131 +7,26 @@ use rocket::http::Status;
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post, put};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::body::Body;
-use super::query::{Page, PageParams, Query};
+use super::patch::present;
 use super::schema;
+use super::views::Asset;
 use crate::auth::guards::AssetsWrite;
 use crate::auth::Perm;
-use crate::db::assets::{self, AssetRow, AssetValues, Deleted, Screen, Sort};
+use crate::db::assets::{self, AssetValues, Deleted};
 use crate::db::Db;
-use crate::domain::{text, Fields};
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldErrors};
+use crate::domain::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
+use crate::domain::money::bounded;
+use crate::domain::text::{optional_text, text};
+use crate::domain::Fields;
+use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![list, get_asset, create, update, remove, update_prices]
-}
-
-/// Highest accepted price: 10,000,000.00 per unit. With `MAX_QUANTITY` this keeps every
-/// holding's market value within `i64`.
-pub const MAX_PRICE: i64 = 1_000_000_000;
-/// Highest accepted market capitalisation, in whole currency units (a quadrillion).
-pub const MAX_MARKET_CAP: i64 = 1_000_000_000_000_000;
-pub const MAX_NAME: usize = 100;
-pub const MAX_SECTOR: usize = 50;
-
-/// An asset symbol: 1–10 of A–Z, 0–9, `.` and `-`, stored uppercase.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Symbol(String);
-
-impl Symbol {
-    pub fn parse(raw: &str) -> Result<Symbol, String> {
-        let s = raw.trim().to_ascii_uppercase();
-        let ok = (1..=10).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '-');
-        if ok {
-            Ok(Symbol(s))
-        } else {
-            Err("must be 1 to 10 characters of A-Z, 0-9, . and -".into())
-        }
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
-/// A rating such as `AAA`, `BB+` or `BUY`: 1–5 of A–Z, 0–9, `+` and `-`, stored uppercase.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rating(String);
-
-impl Rating {
-    pub fn parse(raw: &str) -> Result<Rating, String> {
-        let r = raw.trim().to_ascii_uppercase();
-        let ok = (1..=5).contains(&r.len())
-            && r.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-');
-        if ok {
-            Ok(Rating(r))
-        } else {
-            Err("must be 1 to 5 characters of A-Z, 0-9, + and -".into())
-        }
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
-/// A whole number in `0..=max`.
-pub fn bounded(v: i64, max: i64) -> Result<i64, String> {
-    if (0..=max).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("must be between 0 and {max}"))
-    }
-}
-
-/// Optional text: blank means none.
-fn optional_text(raw: &str, max: usize) -> Result<Option<String>, String> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(raw, max).map(Some)
-    }
-}
-
-fn optional_rating(raw: &str) -> Result<Option<String>, String> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        Rating::parse(raw).map(|r| Some(r.into_inner()))
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Asset {
-    id: i64,
-    /// Uppercase, unique.
-    symbol: String,
-    name: String,
-    /// Cents.
-    price: i64,
-    /// Whole currency units.
-    market_cap: i64,
-    /// Uppercase, e.g. `AAA`, `BB+`, `BUY`.
-    rating: Option<String>,
-    sector: Option<String>,
-    /// When anything about the asset (including its price) last changed.
-    updated_at: String,
-}
-
-impl From<AssetRow> for Asset {
-    fn from(a: AssetRow) -> Asset {
-        Asset {
-            id: a.id,
-            symbol: a.symbol,
-            name: a.name,
-            price: a.price,
-            market_cap: a.market_cap,
-            rating: a.rating,
-            sector: a.sector,
-            updated_at: a.updated_at,
-        }
-    }
+    rocket::routes![get_asset, create, update, remove, update_prices]
 }
 
 /// A new asset. `symbol`, `name`, `price` and `marketCap` are required.
@@ -180,10 +75,6 @@ pub struct AssetPatch {
     sector: Option<Option<String>>,
 }
 
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// One entry of a bulk price update.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PriceUpdate {
@@ -215,127 +106,6 @@ impl ToSchema for PriceList {
     }
 }
 
-/// The screener's filters (paging is documented separately).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ScreenerParams {
-    /// Substring of the symbol or name, case-insensitive (at most 100 characters).
-    #[param(max_length = 100)]
-    q: Option<String>,
-    /// Lowest price in cents (inclusive).
-    #[param(minimum = 0, rename = "minPrice")]
-    min_price: Option<i64>,
-    /// Highest price in cents (inclusive).
-    #[param(minimum = 0, rename = "maxPrice")]
-    max_price: Option<i64>,
-    /// Lowest market cap (inclusive); `maxPrice` below `minPrice`, or `maxMarketCap` below
-    /// `minMarketCap`, is a 400.
-    #[param(minimum = 0, rename = "minMarketCap")]
-    min_market_cap: Option<i64>,
-    /// Highest market cap (inclusive).
-    #[param(minimum = 0, rename = "maxMarketCap")]
-    max_market_cap: Option<i64>,
-    /// Comma-separated ratings, any of which matches (case-insensitive), e.g. `A,AA`.
-    #[param(example = "A,AA", schema_with = schema::rating_filter)]
-    rating: Option<String>,
-    /// Exact sector, case-insensitive (at most 50 characters).
-    #[param(max_length = 50)]
-    sector: Option<String>,
-    /// One of `symbol` (default), `price`, `-price`, `marketCap`, `-marketCap`, `rating`
-    /// (credit scale best first: AAA, AA+, AA ... D, then BUY, HOLD, SELL, then other ratings
-    /// alphabetically, then unrated). Ties are broken by symbol.
-    #[param(value_type = Option<AssetSortName>)]
-    sort: Option<String>,
-}
-
-/// The screener's sort orders (documentation only).
-#[derive(Serialize, ToSchema)]
-pub enum AssetSortName {
-    #[serde(rename = "symbol")]
-    Symbol,
-    #[serde(rename = "price")]
-    Price,
-    #[serde(rename = "-price")]
-    PriceDesc,
-    #[serde(rename = "marketCap")]
-    MarketCap,
-    #[serde(rename = "-marketCap")]
-    MarketCapDesc,
-    #[serde(rename = "rating")]
-    Rating,
-}
-
-const MAX_RATINGS_FILTER: usize = 30;
-
-/// Screener parameters; problems the `Query` helpers do not check are returned.
-fn screen_params(q: &mut Query) -> (Screen, Sort, FieldErrors) {
-    let mut s = Screen {
-        q: q.text("q"),
-        min_price: q.int("minPrice", 0),
-        max_price: q.int("maxPrice", 0),
-        min_market_cap: q.int("minMarketCap", 0),
-        max_market_cap: q.int("maxMarketCap", 0),
-        ratings: None,
-        sector: q.text("sector"),
-    };
-    let mut problems: Vec<(&str, String)> = Vec::new();
-    if s.q.as_ref().is_some_and(|t| t.chars().count() > 100) {
-        problems.push(("q", "must be at most 100 characters".into()));
-    }
-    if s.sector.as_ref().is_some_and(|t| t.chars().count() > MAX_SECTOR) {
-        problems.push(("sector", format!("must be at most {MAX_SECTOR} characters")));
-    }
-    if let (Some(lo), Some(hi)) = (s.min_price, s.max_price) {
-        if lo > hi {
-            problems.push(("maxPrice", "must not be below minPrice".into()));
-        }
-    }
-    if let (Some(lo), Some(hi)) = (s.min_market_cap, s.max_market_cap) {
-        if lo > hi {
-            problems.push(("maxMarketCap", "must not be below minMarketCap".into()));
-        }
-    }
-    if let Some(raw) = q.text("rating") {
-        let parsed: Result<Vec<String>, String> = raw
-            .split(',')
-            .map(|r| Rating::parse(r).map(Rating::into_inner))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("each comma-separated rating {e}"));
-        match parsed {
-            Ok(list) if list.len() > MAX_RATINGS_FILTER => {
-                problems.push(("rating", format!("may list at most {MAX_RATINGS_FILTER} ratings")))
-            }
-            Ok(list) => s.ratings = Some(list),
-            Err(e) => problems.push(("rating", e)),
-        }
-    }
-    let sort = q.one_of("sort", Sort::NAMES).and_then(Sort::from_name).unwrap_or(Sort::Symbol);
-    let problems = problems.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    (s, sort, problems)
-}
-
-/// The screener: every filter is optional and they combine (AND); bounds are inclusive.
-#[utoipa::path(get, path = "/api/assets", tag = "markets", params(ScreenerParams, PageParams),
-    responses((status = 200, body = Page<Asset>),
-        (status = 400, description = "A bad filter, sort or paging parameter, named in `fields`", body = ErrorBody)))]
-#[get("/assets")]
-pub async fn list(mut q: Query, db: &Db) -> ApiResult<Json<Page<Asset>>> {
-    let paging = q.paging();
-    let (filter, sort, mut problems) = screen_params(&mut q);
-    // Every bad parameter at once: the `Query` helpers' findings and ours.
-    match q.finish() {
-        Ok(()) => {}
-        Err(ApiError::Validation(found)) => problems.extend(found),
-        Err(e) => return Err(e),
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::Validation(problems));
-    }
-    let (rows, total) = assets::screen(&db.read, &filter, sort, paging.limit(), paging.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(Asset::from).collect(), paging, total)))
-}
-
 /// One asset.
 #[utoipa::path(get, path = "/api/assets/{id}", tag = "markets", params(("id" = i64, Path)),
     responses((status = 200, body = Asset), (status = 404, body = ErrorBody)))]
@@ -363,7 +133,8 @@ pub async fn create(
     let name = f.require("name", b.name, |n| text(&n, MAX_NAME));
     let price = f.require("price", b.price, |p| bounded(p, MAX_PRICE));
     let market_cap = f.require("marketCap", b.market_cap, |m| bounded(m, MAX_MARKET_CAP));
-    let rating = b.rating.as_deref().map(|r| f.check("rating", optional_rating(r))).unwrap_or(Some(None));
+    let rating =
+        b.rating.as_deref().map(|r| f.check("rating", Rating::parse_optional(r))).unwrap_or(Some(None));
     let sector =
         b.sector.as_deref().map(|s| f.check("sector", optional_text(s, MAX_SECTOR))).unwrap_or(Some(None));
     f.finish()?;
@@ -397,7 +168,7 @@ pub async fn update(
     let name = p.name.as_deref().and_then(|n| f.check("name", text(n, MAX_NAME)));
     let price = p.price.and_then(|v| f.check("price", bounded(v, MAX_PRICE)));
     let market_cap = p.market_cap.and_then(|v| f.check("marketCap", bounded(v, MAX_MARKET_CAP)));
-    let rating = p.rating.map(|r| r.as_deref().map_or(Ok(None), optional_rating));
+    let rating = p.rating.map(|r| r.as_deref().map_or(Ok(None), Rating::parse_optional));
     let rating = rating.and_then(|r| f.check("rating", r));
     let sector = p.sector.map(|s| s.as_deref().map_or(Ok(None), |s| optional_text(s, MAX_SECTOR)));
     let sector = sector.and_then(|s| f.check("sector", s));
@@ -536,33 +307,6 @@ fn parse_price_entries(list: &[Value], f: &mut Fields) -> Vec<PriceEntry> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn symbols() {
-        assert_eq!(Symbol::parse(" brk.b ").unwrap().into_inner(), "BRK.B");
-        assert_eq!(Symbol::parse("RDS-A").unwrap().into_inner(), "RDS-A");
-        assert_eq!(Symbol::parse("ABCDEFGHIJ").unwrap().into_inner(), "ABCDEFGHIJ");
-        for bad in ["", "   ", "ABCDEFGHIJK", "A B", "A_B", "ÄPL", "A/B", "$X"] {
-            assert!(Symbol::parse(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    #[test]
-    fn ratings() {
-        assert_eq!(Rating::parse("bb+").unwrap().into_inner(), "BB+");
-        assert_eq!(Rating::parse("Buy").unwrap().into_inner(), "BUY");
-        for bad in ["", "STRONG", "A A", "A*", "ÀA"] {
-            assert!(Rating::parse(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    #[test]
-    fn bounds() {
-        assert_eq!(bounded(0, 10), Ok(0));
-        assert_eq!(bounded(10, 10), Ok(10));
-        assert!(bounded(-1, 10).is_err());
-        assert!(bounded(11, 10).is_err());
-    }
 
     #[test]
     fn price_entries_report_every_problem() {

@@ -1,6 +1,6 @@
 //! `/api/auth/*`: signup, login, logout, refresh and the session list.
 
-use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::http::{CookieJar, Status};
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, State};
@@ -9,13 +9,14 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::schema;
-use super::users::{check_password, User};
-use super::Message;
-use crate::auth::guards::COOKIE;
+use super::views::{Message, User};
+use crate::auth::cookie::{self, COOKIE};
+use crate::auth::limits::Subject;
+use crate::auth::password::check_policy;
 use crate::auth::token::Tokens;
 use crate::auth::{AuthLimit, AuthUser, Client};
 use crate::db::{sessions, users, users::NewUser, users::UserRow, Db};
-use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
@@ -86,7 +87,11 @@ pub struct Session {
     current: bool,
 }
 
-/// Creates a session row, signs its token and sets the cookie.
+/// Live sessions one user may have; a new one beyond that revokes the oldest.
+pub const MAX_SESSIONS: i64 = 100;
+
+/// Creates a session row (revoking the oldest beyond `MAX_SESSIONS`), signs its token and sets
+/// the cookie.
 async fn start_session(
     db: &Db,
     tokens: &Tokens,
@@ -96,31 +101,15 @@ async fn start_session(
 ) -> ApiResult<String> {
     let now = chrono::Utc::now().timestamp();
     let ip = client.ip.to_string();
+    let mut tx = db.write.begin().await?;
     let session =
-        sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
+        sessions::insert(&mut *tx, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
             .await?;
+    sessions::keep_newest(&mut *tx, user.id, MAX_SESSIONS).await?;
+    tx.commit().await?;
     let token = tokens.issue(user, session.id, now);
-    cookies.add(
-        Cookie::build((COOKIE, token.clone()))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(client.secure_cookie)
-            .max_age(rocket::time::Duration::seconds(tokens.ttl)),
-    );
+    cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
     Ok(token)
-}
-
-/// An expired cookie, sent whether or not this request came with one (a bearer logout still
-/// clears a browser's cookie for the same session).
-pub fn clear_cookie(cookies: &CookieJar<'_>) {
-    cookies.add(
-        Cookie::build((COOKIE, ""))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age(rocket::time::Duration::ZERO),
-    );
 }
 
 /// Create an account (role `user`) and sign in.
@@ -160,26 +149,26 @@ pub async fn signup(
             username.as_ref().map_or("", |u| u.as_str()),
             name.as_ref().map_or("", |n| n.as_str()),
         ];
-        if let Err(problem) = check_password(app, password, &related).await {
+        if let Err(problem) = check_policy(app.password_policy(), password, &related).await {
             f.add("password", problem);
         }
     }
     f.finish()?;
     let (Some(email), Some(password)) = (email, password) else { unreachable!("checked by finish") };
-    let name = name.map(DisplayName::into_inner).unwrap_or_else(|| match &username {
-        Some(u) => u.as_str().to_owned(),
-        None => email.local_part().to_owned(),
+    let name = name.unwrap_or_else(|| match &username {
+        Some(u) => DisplayName::from_username(u),
+        None => DisplayName::from_email(&email),
     });
 
     let hash = app.hasher.hash(&password).await?;
     let user = users::insert(
         &db.write,
         &NewUser {
-            email: email.as_str(),
-            username: username.as_ref().map(|u| u.as_str()),
+            email: &email,
+            username: username.as_ref(),
             name: &name,
             password_hash: &hash,
-            role: "user",
+            role: Role::User,
         },
     )
     .await?;
@@ -218,19 +207,20 @@ pub async fn login(
     let password = f.require("password", b.password, Ok);
     let (Some(login), Some(password)) = (login, password) else { return Err(f.finish().unwrap_err()) };
 
-    app.limits.check_login(client.ip, &login)?;
     let user = users::by_login(&db.read, &login).await?;
+    let subject = Subject::of(user.as_ref().map(|u| u.id), &login);
+    // Counted before verifying, so concurrent guesses can't all slip past the limit.
+    app.limits.attempt(client.ip, &subject)?;
     let verified = app.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if verified.ok => user,
         _ => {
-            app.limits.login_failed(client.ip, &login);
             // One stable line for fail2ban; never the password.
             tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?}", client.ip, login);
             return Err(ApiError::InvalidCredentials);
         }
     };
-    app.limits.login_succeeded(client.ip, &login);
+    app.limits.succeeded(client.ip, &subject);
     if !user.is_active {
         return Err(ApiError::AccountDisabled);
     }
@@ -243,19 +233,28 @@ pub async fn login(
     Ok(Json(AuthResponse { message: "Login successful", token, user: user.into() }))
 }
 
-/// Revoke this token's session and clear the cookie.
+/// Revoke this token's session and clear the cookie. Always succeeds: without a token, or with
+/// an expired or revoked one, there is nothing to revoke and the cookie is still cleared.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
-    security(("bearer" = []), ("cookie" = [])))]
+    responses((status = 200, body = Message), (status = 403, description = "`csrf_rejected`", body = ErrorBody)),
+    security((), ("bearer" = []), ("cookie" = [])))]
 #[post("/auth/logout")]
 pub async fn logout(
     _limit: AuthLimit,
-    auth: AuthUser,
+    auth: Result<AuthUser, ApiError>,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
-    sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
-    clear_cookie(cookies);
+    match auth {
+        Ok(auth) => {
+            sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
+        }
+        // A live session behind a cross-site request stays: that is the one refusal.
+        Err(ApiError::CsrfRejected) => return Err(ApiError::CsrfRejected),
+        // Missing, expired or revoked: there is nothing to end, and signing out still works.
+        Err(_) => {}
+    }
+    cookie::clear(cookies);
     Ok(Json(Message::new("Logged out")))
 }
 
@@ -271,7 +270,7 @@ pub async fn logout_all(
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
     sessions::revoke_all(&db.write, auth.id(), None).await?;
-    clear_cookie(cookies);
+    cookie::clear(cookies);
     Ok(Json(Message::new("Logged out everywhere")))
 }
 
@@ -344,7 +343,7 @@ pub async fn session(auth: Result<AuthUser, ApiError>, cookies: &CookieJar<'_>) 
         Ok(auth) => Json(SessionProbe { user: Some(auth.user.into()) }),
         Err(_) => {
             if cookies.get(COOKIE).is_some() {
-                clear_cookie(cookies);
+                cookie::clear(cookies);
             }
             Json(SessionProbe { user: None })
         }

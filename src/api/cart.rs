@@ -4,14 +4,15 @@
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, Transaction};
 use utoipa::ToSchema;
 
 use super::body::Body;
-use super::catalog::{Product, Stock};
+use super::views::Product;
 use crate::auth::AuthUser;
 use crate::db::cart::{self, CartLineRow};
 use crate::db::{catalog, Db};
-use crate::domain::Fields;
+use crate::domain::{Fields, Stock};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -45,14 +46,18 @@ pub struct Cart {
 
 impl Cart {
     fn from_lines(lines: Vec<CartLineRow>) -> ApiResult<Cart> {
-        let overflow = || ApiError::internal("cart total overflows i64");
+        Cart::sum(lines).ok_or_else(|| ApiError::internal("cart total overflows i64"))
+    }
+
+    /// `None` when a total would not fit in 64-bit cents.
+    fn sum(lines: Vec<CartLineRow>) -> Option<Cart> {
         let mut cart = Cart { items: Vec::with_capacity(lines.len()), total_quantity: 0, total: 0 };
         for line in lines {
             let p = line.product;
             let quantity = line.cart_quantity;
-            let line_total = p.price.checked_mul(quantity).ok_or_else(overflow)?;
-            cart.total = cart.total.checked_add(line_total).ok_or_else(overflow)?;
-            cart.total_quantity = cart.total_quantity.checked_add(quantity).ok_or_else(overflow)?;
+            let line_total = p.price.checked_mul(quantity)?;
+            cart.total = cart.total.checked_add(line_total)?;
+            cart.total_quantity = cart.total_quantity.checked_add(quantity)?;
             cart.items.push(CartItem {
                 product_id: p.id,
                 name: p.name.clone(),
@@ -63,7 +68,7 @@ impl Cart {
                 product: p.into(),
             });
         }
-        Ok(cart)
+        Some(cart)
     }
 }
 
@@ -95,6 +100,17 @@ fn positive(q: i64) -> Result<i64, String> {
 
 async fn current(db: &Db, user_id: i64) -> ApiResult<Json<Cart>> {
     Cart::from_lines(cart::lines(&db.read, user_id).await?).map(Json)
+}
+
+/// Commits a change the caller made in `tx` only if the cart's totals still fit in 64-bit
+/// cents; otherwise nothing is saved and the 400 names `quantity`.
+async fn commit_if_it_adds_up(mut tx: Transaction<'_, Sqlite>, user_id: i64) -> ApiResult<Json<Cart>> {
+    let Some(totals) = Cart::sum(cart::lines(&mut *tx, user_id).await?) else {
+        tx.rollback().await?;
+        return Err(ApiError::field("quantity", "would make the cart's total too large"));
+    };
+    tx.commit().await?;
+    Ok(Json(totals))
 }
 
 /// 409 saying how many are left.
@@ -138,10 +154,12 @@ pub async fn add_to_cart(auth: AuthUser, db: &Db, body: Body<CartAdd>) -> ApiRes
     let (Some(product_id), Some(quantity)) = (product_id, quantity) else {
         unreachable!("checked by finish")
     };
-    if !cart::add(&db.write, auth.id(), product_id, quantity).await? {
+    let mut tx = db.write.begin().await?;
+    if !cart::add(&mut *tx, auth.id(), product_id, quantity).await? {
+        tx.rollback().await?;
         return Err(not_enough(db, auth.id(), product_id).await?);
     }
-    current(db, auth.id()).await
+    commit_if_it_adds_up(tx, auth.id()).await
 }
 
 /// Set the quantity of a line already in the cart; 0 removes it.
@@ -162,18 +180,20 @@ pub async fn set_quantity(
     let quantity = f.require("quantity", body.0.quantity, |q| Stock::parse(q).map(Stock::get));
     f.finish()?;
     let quantity = quantity.expect("checked by finish");
+    let mut tx = db.write.begin().await?;
     let changed = if quantity == 0 {
-        cart::remove(&db.write, auth.id(), product_id).await?
+        cart::remove(&mut *tx, auth.id(), product_id).await?
     } else {
-        cart::set(&db.write, auth.id(), product_id, quantity).await?
+        cart::set(&mut *tx, auth.id(), product_id, quantity).await?
     };
-    if !changed {
-        if cart::line_quantity(&db.read, auth.id(), product_id).await?.is_none() {
-            return Err(ApiError::NotFound("Cart item"));
-        }
-        return Err(not_enough(db, auth.id(), product_id).await?);
+    if changed {
+        return commit_if_it_adds_up(tx, auth.id()).await;
     }
-    current(db, auth.id()).await
+    tx.rollback().await?;
+    if cart::line_quantity(&db.read, auth.id(), product_id).await?.is_none() {
+        return Err(ApiError::NotFound("Cart item"));
+    }
+    Err(not_enough(db, auth.id(), product_id).await?)
 }
 
 /// Remove one line.

@@ -1,44 +1,37 @@
-//! The JSON API under `/api`: one file per area, each with its `routes()`.
+//! The JSON API under `/api`: one file per area, each with its `routes()`. Areas never import
+//! each other: what several share lives in the plumbing beside them (`body`, `query`, `patch`,
+//! `schema`, and `views` for response objects).
 
 pub mod assets;
 pub mod auth;
 pub mod body;
 pub mod cart;
-pub mod catalog;
+pub mod categories;
 pub mod meta;
 pub mod orders;
+pub mod patch;
 pub mod portfolio;
+pub mod products;
 pub mod query;
 pub mod schema;
+pub mod screener;
 pub mod users;
+pub mod views;
 pub mod watchlist;
-
-use serde::Serialize;
-use utoipa::ToSchema;
 
 pub fn routes() -> Vec<rocket::Route> {
     [
         auth::routes(),
         users::routes(),
         meta::routes(),
-        catalog::routes(),
+        categories::routes(),
+        products::routes(),
         cart::routes(),
         orders::routes(),
+        screener::routes(),
         assets::routes(),
         watchlist::routes(),
         portfolio::routes(),
     ]
     .concat()
-}
-
-/// A plain confirmation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Message {
-    message: &'static str,
-}
-
-impl Message {
-    pub fn new(message: &'static str) -> Message {
-        Message { message }
-    }
 }

@@ -11,13 +11,16 @@ use rocket::{get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use utoipa::IntoParams;
+
 use super::body::Body;
-use super::query::{Page, PageParams, Query};
-use crate::auth::guards::{OrdersManage, Permission};
+use super::query::{Page, Paging, Query};
+use crate::auth::guards::OrdersManage;
 use crate::auth::{AuthUser, Perm};
-use crate::db::orders::{self, ItemRow, OrderFilter, OrderRow, OrderStatus, Placement};
+use crate::db::orders::{self, ItemRow, OrderRow, Placement};
 use crate::db::Db;
-use crate::domain::Fields;
+use crate::domain::orders::{self as rules, OrderFilter, OrderStatus};
+use crate::domain::{ClosedSet, Fields, Permission};
 use crate::error::{stash, ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -58,8 +61,7 @@ pub struct Order {
     items: Vec<OrderItem>,
     /// Integer cents.
     total_price: i64,
-    /// `pending`, `confirmed`, `shipped`, `delivered` or `cancelled`.
-    status: String,
+    status: OrderStatus,
     created_at: String,
     updated_at: String,
     /// When the order was shipped, else null.
@@ -135,30 +137,18 @@ async fn load(db: &Db, id: i64) -> ApiResult<Order> {
 async fn visible(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<OrderRow> {
     orders::order(&db.read, id)
         .await?
-        .filter(|o| o.user_id == Some(auth.id()) || auth.user.can(OrdersManage::NAME))
+        .filter(|o| o.user_id == Some(auth.id()) || auth.user.can(Permission::OrdersManage))
         .ok_or(ApiError::NotFound("Order"))
 }
 
-/// The optional `Idempotency-Key` header: 1–255 visible ASCII characters.
-pub struct IdempotencyKey(Option<String>);
-
-pub const IDEMPOTENCY_KEY_MAX: usize = 255;
-
-impl IdempotencyKey {
-    fn parse(raw: &str) -> Result<String, String> {
-        let key = raw.trim();
-        if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(format!("must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters"));
-        }
-        Ok(key.to_owned())
-    }
-}
+/// The optional `Idempotency-Key` header (`domain::orders::IdempotencyKey`).
+pub struct IdempotencyKey(Option<rules::IdempotencyKey>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for IdempotencyKey {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        match req.headers().get_one("Idempotency-Key").map(IdempotencyKey::parse) {
+        match req.headers().get_one("Idempotency-Key").map(rules::IdempotencyKey::parse) {
             None => Outcome::Success(IdempotencyKey(None)),
             Some(Ok(key)) => Outcome::Success(IdempotencyKey(Some(key))),
             Some(Err(problem)) => Outcome::Error(stash(req, ApiError::field("Idempotency-Key", problem))),
@@ -174,31 +164,17 @@ fn insufficient(short: &[orders::Shortfall]) -> ApiError {
     ApiError::conflict("insufficient_stock", format!("Not enough stock for {}.", list.join(", ")))
 }
 
-/// One short write transaction: the order row is its first statement (so the write lock is
-/// taken up front), stock is taken with conditional updates, and any failure rolls it all back.
 async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
-    let mut tx = db.write.begin().await?;
-    let id = match orders::place(&mut tx, &auth.user, key.0.as_deref()).await? {
+    let id = match orders::place(&db.write, &auth.user, key.0.as_ref()).await? {
         Placement::Placed(order, items) => {
-            tx.commit().await?;
             return Ok(Custom(Status::Created, Json(Order::new(order, items))));
         }
-        Placement::Existing(id) => {
-            tx.rollback().await?;
-            id
-        }
+        Placement::Existing(id) => id,
         Placement::CartEmpty => {
-            tx.rollback().await?;
             return Err(ApiError::BadRequest { code: "cart_empty", message: "Your cart is empty.".into() });
         }
-        Placement::Shortfall(short) => {
-            tx.rollback().await?;
-            return Err(insufficient(&short));
-        }
-        Placement::TooLarge => {
-            tx.rollback().await?;
-            return Err(ApiError::field("cart", "the order total is too large"));
-        }
+        Placement::Shortfall(short) => return Err(insufficient(&short)),
+        Placement::TooLarge => return Err(ApiError::field("cart", "the order total is too large")),
     };
     Ok(Custom(Status::Created, Json(load(db, id).await?)))
 }
@@ -256,30 +232,35 @@ pub async fn get_order_alias(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json
     get_order(auth, db, id).await
 }
 
-fn status_param(q: &mut Query) -> Option<OrderStatus> {
-    q.one_of("status", OrderStatus::NAMES).and_then(OrderStatus::parse)
+/// The filters of the manager's order list, as read from the query string and documented.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderParams {
+    /// Only orders with this status.
+    status: Option<OrderStatus>,
+    /// Only this user's orders.
+    #[param(minimum = 1, rename = "userId")]
+    user_id: Option<i64>,
+    /// Substring of the customer's email, username or name.
+    q: Option<String>,
 }
 
-/// The `status` filter (documentation only).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OrderStatusFilter {
-    Pending,
-    Confirmed,
-    Shipped,
-    Delivered,
-    Cancelled,
+impl OrderParams {
+    fn read(q: &mut Query) -> OrderFilter {
+        let p = OrderParams { status: q.closed("status"), user_id: q.int("userId", 1), q: q.text("q") };
+        OrderFilter { user_id: p.user_id, status: p.status, customer: p.q }
+    }
 }
 
 /// The signed-in user's orders, newest first.
 #[utoipa::path(get, path = "/api/users/me/orders", tag = "orders",
-    params(("status" = Option<OrderStatusFilter>, Query, description = "Only orders with this status"), PageParams),
+    params(("status" = Option<OrderStatus>, Query, description = "Only orders with this status"), Paging),
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/users/me/orders")]
 pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
     let paging = q.paging();
-    let filter = OrderFilter { user_id: Some(auth.id()), status: status_param(&mut q), customer: None };
+    let filter = OrderFilter { user_id: Some(auth.id()), status: q.closed("status"), customer: None };
     q.finish()?;
     let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))
@@ -287,19 +268,14 @@ pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<
 
 /// Every order, newest first (orders:manage).
 #[utoipa::path(get, path = "/api/orders", tag = "orders",
-    params(
-        ("status" = Option<OrderStatusFilter>, Query, description = "Only orders with this status"),
-        ("userId" = Option<i64>, Query, minimum = 1, description = "Only this user's orders"),
-        ("q" = Option<String>, Query, description = "Substring of the customer's email, username or name"),
-        PageParams),
+    params(OrderParams, Paging),
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/orders")]
 pub async fn list_orders(_who: Perm<OrdersManage>, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
     let paging = q.paging();
-    let filter =
-        OrderFilter { user_id: q.int("userId", 1), status: status_param(&mut q), customer: q.text("q") };
+    let filter = OrderParams::read(&mut q);
     q.finish()?;
     let (rows, total) = orders::page(&db.read, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(with_items(db, rows).await?, paging, total)))
@@ -308,26 +284,12 @@ pub async fn list_orders(_who: Perm<OrdersManage>, mut q: Query, db: &Db) -> Api
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusChange {
     /// The new status (`pending` is never a valid target: 409).
-    #[schema(value_type = OrderStatusName, required = true)]
+    #[schema(value_type = OrderStatus, required = true)]
     status: Option<String>,
 }
 
-/// An order status (documentation only).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OrderStatusName {
-    Pending,
-    Confirmed,
-    Shipped,
-    Delivered,
-    Cancelled,
-}
-
-fn invalid_transition(from: &str, to: OrderStatus) -> ApiError {
-    ApiError::conflict(
-        "invalid_transition",
-        format!("An order that is {from} cannot become {}.", to.as_str()),
-    )
+fn invalid_transition(from: OrderStatus, to: OrderStatus) -> ApiError {
+    ApiError::conflict("invalid_transition", rules::invalid_transition_message(from, to))
 }
 
 /// Moves the order to `to` if its status still allows it (one conditional statement, so of two
@@ -343,7 +305,7 @@ async fn transition(
     if !orders::change_status(&mut *tx, id, to, from, owner).await? {
         let current = orders::order(&mut *tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
         tx.rollback().await?;
-        return Err(invalid_transition(&current.status, to));
+        return Err(invalid_transition(current.status, to));
     }
     if to == OrderStatus::Cancelled {
         orders::restock(&mut *tx, id).await?;
@@ -369,8 +331,7 @@ pub async fn update_status(
 ) -> ApiResult<Json<Order>> {
     let mut f = Fields::default();
     let to = f.require("status", body.0.status, |s| {
-        OrderStatus::parse(s.trim())
-            .ok_or_else(|| format!("must be one of: {}", OrderStatus::NAMES.join(", ")))
+        OrderStatus::parse(s.trim()).ok_or_else(|| format!("must be one of: {}", OrderStatus::names()))
     });
     f.finish()?;
     let to = to.expect("checked by finish");
@@ -388,7 +349,7 @@ pub async fn update_status(
 pub async fn cancel_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
     visible(db, &auth, id).await?;
     let to = OrderStatus::Cancelled;
-    if auth.user.can(OrdersManage::NAME) {
+    if auth.user.can(Permission::OrdersManage) {
         transition(db, id, to, to.allowed_from(), None).await?;
     } else {
         transition(db, id, to, &[OrderStatus::Pending], Some(auth.id())).await?;

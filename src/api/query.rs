@@ -7,7 +7,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::Fields;
+use crate::domain::{ClosedSet, Fields};
 use crate::error::{ApiError, ApiResult};
 
 pub struct Query {
@@ -70,6 +70,16 @@ impl Query {
         found
     }
 
+    /// A name of the closed set `T`, or nothing.
+    pub fn closed<T: ClosedSet>(&mut self, name: &str) -> Option<T> {
+        let raw = self.text(name)?;
+        let found = T::parse(&raw);
+        if found.is_none() {
+            self.errors.add(name, format!("must be one of: {}", T::names()));
+        }
+        found
+    }
+
     pub fn paging(&mut self) -> Paging {
         let page = self.int("page", 1).unwrap_or(1);
         let per_page = match self.int("perPage", 1) {
@@ -89,9 +99,16 @@ impl Query {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// `?page=1&perPage=20`: read by `Query::paging`, and the parameters every paged route
+/// documents.
+#[derive(Debug, Clone, Copy, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// 1-based page number (default 1).
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: i64,
+    /// Items per page, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, rename = "perPage")]
     pub per_page: i64,
 }
 
@@ -103,19 +120,6 @@ impl Paging {
     pub fn offset(&self) -> i64 {
         (self.page - 1).saturating_mul(self.per_page)
     }
-}
-
-/// Documents `page` and `perPage` on every paged route.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct PageParams {
-    /// 1-based page number (default 1).
-    #[param(minimum = 1)]
-    page: Option<i64>,
-    /// Items per page, 1–100 (default 20).
-    #[param(minimum = 1, maximum = 100, rename = "perPage")]
-    per_page: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -3,18 +3,20 @@
 use rocket::http::{CookieJar, Status};
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, put, State};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::clear_cookie;
 use super::body::Body;
-use super::query::{Page, PageParams, Query};
+use super::patch::present;
+use super::query::{Page, Paging, Query};
 use super::schema;
-use super::Message;
-use crate::auth::guards::{UsersManage, ALL_PERMISSIONS};
-use crate::auth::{Admin, AuthUser, Perm};
+use super::views::{Message, User};
+use crate::auth::cookie;
+use crate::auth::guards::UsersManage;
+use crate::auth::password::{check_policy, confirm};
+use crate::auth::{Admin, AuthUser, Client, Perm};
 use crate::db::{sessions, users, users::UserRow, Db};
-use crate::domain::{DisplayName, Email, Fields, Username};
+use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
@@ -30,40 +32,6 @@ pub fn routes() -> Vec<rocket::Route> {
         update_user,
         delete_user
     ]
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    id: i64,
-    username: Option<String>,
-    email: String,
-    name: String,
-    /// `user` or `admin` (an admin has every permission).
-    role: String,
-    /// Granted permissions: `catalog:write`, `orders:manage`, `assets:write`, `users:manage`.
-    permissions: Vec<String>,
-    is_active: bool,
-    created_at: String,
-    updated_at: String,
-    last_login: Option<String>,
-}
-
-impl From<UserRow> for User {
-    fn from(u: UserRow) -> User {
-        User {
-            permissions: u.permission_list(),
-            id: u.id,
-            username: u.username,
-            email: u.email,
-            name: u.name,
-            role: u.role,
-            is_active: u.is_active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-            last_login: u.last_login,
-        }
-    }
 }
 
 /// The shape of the original design's profile endpoint.
@@ -99,35 +67,10 @@ pub struct UserPatch {
     #[schema(value_type = Option<Role>)]
     role: Option<String>,
     /// users:manage only.
-    #[schema(value_type = Option<Vec<PermissionName>>)]
+    #[schema(value_type = Option<Vec<Permission>>)]
     permissions: Option<Vec<String>>,
     /// users:manage only; deactivating revokes every session of the user.
     is_active: Option<bool>,
-}
-
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A role (documentation only: patches are parsed from strings to name the bad field).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Admin,
-}
-
-/// A permission (documentation only, as `Role`).
-#[derive(Serialize, ToSchema)]
-pub enum PermissionName {
-    #[serde(rename = "catalog:write")]
-    CatalogWrite,
-    #[serde(rename = "orders:manage")]
-    OrdersManage,
-    #[serde(rename = "assets:write")]
-    AssetsWrite,
-    #[serde(rename = "users:manage")]
-    UsersManage,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -146,29 +89,6 @@ pub struct PasswordConfirmation {
     /// The account's current password.
     #[schema(value_type = String, required = true)]
     password: Option<String>,
-}
-
-/// The password policy, off the async workers (the strength estimator is not free on long input).
-pub async fn check_password(app: &App, password: &str, related: &[&str]) -> Result<(), String> {
-    let policy = app.password_policy();
-    let password = password.to_owned();
-    let related: Vec<String> = related.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
-    rocket::tokio::task::spawn_blocking(move || {
-        let related: Vec<&str> = related.iter().map(String::as_str).collect();
-        policy.check(&password, &related)
-    })
-    .await
-    .unwrap_or_else(|_| Err("could not be checked".into()))
-}
-
-/// 403 `wrong_password` unless `password` is this user's; never ends the session.
-async fn confirm_password(app: &App, user: &UserRow, field: &str, password: Option<&str>) -> ApiResult<()> {
-    let Some(password) = password else { return Err(ApiError::field(field, "is required")) };
-    if app.hasher.verify(password, Some(&user.password_hash)).await?.ok {
-        Ok(())
-    } else {
-        Err(ApiError::WrongPassword)
-    }
 }
 
 /// The signed-in user.
@@ -204,12 +124,13 @@ pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
 pub async fn update_me(
     auth: AuthUser,
     admin: Option<Admin>,
+    client: Client,
     db: &Db,
     app: &State<App>,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     let id = auth.id();
-    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
+    apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Change the password; every other session of the user is revoked.
@@ -220,6 +141,7 @@ pub async fn update_me(
 #[put("/users/me/password", data = "<body>")]
 pub async fn change_password(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     body: Body<PasswordChange>,
@@ -231,13 +153,13 @@ pub async fn change_password(
     let u = &auth.user;
     if let Some(new) = &new {
         let related = [u.email.as_str(), u.username.as_deref().unwrap_or(""), u.name.as_str()];
-        if let Err(problem) = check_password(app, new, &related).await {
+        if let Err(problem) = check_policy(app.password_policy(), new, &related).await {
             f.add("newPassword", problem);
         }
     }
     f.finish()?;
     let (Some(current), Some(new)) = (current, new) else { unreachable!("checked by finish") };
-    confirm_password(app, u, "currentPassword", Some(&current)).await?;
+    confirm(&app.hasher, &app.limits, client.ip, u, "currentPassword", Some(&current)).await?;
     let hash = app.hasher.hash(&new).await?;
     let mut tx = db.write.begin().await?;
     users::set_password(&mut *tx, u.id, &hash).await?;
@@ -256,20 +178,21 @@ pub async fn change_password(
 #[delete("/users/me", data = "<body>")]
 pub async fn delete_me(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     cookies: &CookieJar<'_>,
     body: Body<PasswordConfirmation>,
 ) -> ApiResult<Status> {
-    confirm_password(app, &auth.user, "password", body.0.password.as_deref()).await?;
-    remove_user(db, auth.id()).await?;
-    clear_cookie(cookies);
+    confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref()).await?;
+    remove_user(db, &auth, auth.id()).await?;
+    cookie::clear(cookies);
     Ok(Status::NoContent)
 }
 
 /// All users, optionally filtered by `q` (email, username or name).
 #[utoipa::path(get, path = "/api/users", tag = "users",
-    params(("q" = Option<String>, Query, description = "Substring of email, username or name"), PageParams),
+    params(("q" = Option<String>, Query, description = "Substring of email, username or name"), Paging),
     responses((status = 200, body = Page<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
@@ -283,13 +206,12 @@ pub async fn list(_who: Perm<UsersManage>, mut q: Query, db: &Db) -> ApiResult<J
 }
 
 fn self_or_manager(auth: &AuthUser, id: i64) -> ApiResult<()> {
-    if auth.id() == id || auth.user.can(UsersManage::NAME) {
+    if auth.id() == id || auth.user.can(Permission::UsersManage) {
         Ok(())
     } else {
         Err(ApiError::Forbidden("You may only see and change your own account."))
     }
 }
-use crate::auth::guards::Permission;
 
 /// One user: yourself, or anyone with users:manage.
 #[utoipa::path(get, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path)),
@@ -315,13 +237,14 @@ pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>>
 pub async fn update_user(
     auth: AuthUser,
     admin: Option<Admin>,
+    client: Client,
     db: &Db,
     app: &State<App>,
     id: i64,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
     self_or_manager(&auth, id)?;
-    apply_patch(db, app, &auth, admin.is_some(), id, body.0).await.map(Json)
+    apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
 /// Delete a user: yourself (password required, as `DELETE /api/users/me`), or anyone with
@@ -334,6 +257,7 @@ pub async fn update_user(
 #[delete("/users/<id>", data = "<body>")]
 pub async fn delete_user(
     auth: AuthUser,
+    client: Client,
     db: &Db,
     app: &State<App>,
     cookies: &CookieJar<'_>,
@@ -342,16 +266,28 @@ pub async fn delete_user(
 ) -> ApiResult<Status> {
     self_or_manager(&auth, id)?;
     if auth.id() == id {
-        confirm_password(app, &auth.user, "password", body.0.password.as_deref()).await?;
-        clear_cookie(cookies);
+        confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref())
+            .await?;
+        cookie::clear(cookies);
     }
-    remove_user(db, id).await?;
+    remove_user(db, &auth, id).await?;
     Ok(Status::NoContent)
 }
 
-async fn remove_user(db: &Db, id: i64) -> ApiResult<()> {
+/// Only an admin acts on an admin account (reading it is fine): a user manager who is not an
+/// admin may not change, deactivate or delete one. Checked against the row being changed, inside
+/// the write transaction that changes it.
+fn may_act_on(auth: &AuthUser, target: &UserRow) -> ApiResult<()> {
+    if target.is_admin() && !auth.user.is_admin() && target.id != auth.id() {
+        return Err(ApiError::Forbidden("Only an admin may change an admin account."));
+    }
+    Ok(())
+}
+
+async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
     let user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    may_act_on(auth, &user)?;
     if user.is_admin() && user.is_active && users::other_active_admins(&mut *tx, id).await? == 0 {
         return Err(last_admin());
     }
@@ -364,18 +300,20 @@ fn last_admin() -> ApiError {
     ApiError::conflict("last_admin", "This is the last active admin; appoint another admin first.")
 }
 
-/// The one place a user row changes, whoever asks: checks who may change what, validates every
-/// field, then writes in one transaction with the last-admin rule. `by_admin` comes from the
-/// `Admin` guard: only an admin may change a role, so a user manager can't promote anyone.
+/// The one place a user row changes, whoever asks: validates every field, confirms the password
+/// of a user changing their own email, then — inside one write transaction, against the row as
+/// it is there — checks who may change what and the last-admin rule, and writes. `by_admin`
+/// comes from the `Admin` guard: only an admin may change a role.
 async fn apply_patch(
     db: &Db,
     app: &App,
+    client: &Client,
     auth: &AuthUser,
     by_admin: bool,
     id: i64,
     p: UserPatch,
 ) -> ApiResult<User> {
-    let manager = auth.user.can(UsersManage::NAME);
+    let manager = auth.user.can(Permission::UsersManage);
     if !manager && (p.role.is_some() || p.permissions.is_some() || p.is_active.is_some()) {
         return Err(ApiError::Forbidden("Only user managers may change roles, permissions or activation."));
     }
@@ -386,51 +324,45 @@ async fn apply_patch(
         Some(u) => f.check("username", Username::parse(u)),
     });
     let email = p.email.as_deref().and_then(|e| f.check("email", Email::parse(e)));
-    let role = p.role.as_deref().and_then(|r| {
-        f.check(
-            "role",
-            if r == "user" || r == "admin" {
-                Ok(r.to_owned())
-            } else {
-                Err("must be `user` or `admin`".into())
-            },
-        )
-    });
-    let permissions = p.permissions.as_ref().and_then(|list| {
-        let unknown: Vec<&str> =
-            list.iter().map(String::as_str).filter(|p| !ALL_PERMISSIONS.contains(p)).collect();
-        let parsed = if unknown.is_empty() {
-            Ok(ALL_PERMISSIONS
-                .iter()
-                .filter(|k| list.iter().any(|p| p == *k))
-                .copied()
-                .collect::<Vec<_>>()
-                .join(","))
-        } else {
-            Err(format!(
-                "unknown permission(s): {}; known: {}",
-                unknown.join(", "),
-                ALL_PERMISSIONS.join(", ")
-            ))
-        };
-        f.check("permissions", parsed)
-    });
+    let role = p
+        .role
+        .as_deref()
+        .and_then(|r| f.check("role", Role::parse(r).ok_or_else(|| "must be `user` or `admin`".to_owned())));
+    let permissions =
+        p.permissions.as_ref().and_then(|list| f.check("permissions", Permission::parse_names(list)));
     f.finish()?;
 
-    let current = users::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("User"))?;
-    if role.as_ref().is_some_and(|r| *r != current.role) && !by_admin {
-        return Err(ApiError::Forbidden("Only an admin may change a role."));
-    }
-    let email_changes = email.as_ref().is_some_and(|e| e.as_str() != current.email);
-    if email_changes && auth.id() == id {
+    // A user changing their own email proves it is them. The hash runs before the write
+    // transaction (it would hold the single writer for its whole duration).
+    let own_email_change = auth.id() == id && email.as_ref().is_some_and(|e| e.as_str() != auth.user.email);
+    if own_email_change {
         let Some(pw) = p.current_password.as_deref() else {
             return Err(ApiError::field("currentPassword", "is required to change the email"));
         };
-        confirm_password(app, &current, "currentPassword", Some(pw)).await?;
+        confirm(&app.hasher, &app.limits, client.ip, &auth.user, "currentPassword", Some(pw)).await?;
     }
 
     let mut tx = db.write.begin().await?;
     let mut user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    may_act_on(auth, &user)?;
+    if role.is_some_and(|r| r != user.role) && !by_admin {
+        return Err(ApiError::Forbidden("Only an admin may change a role."));
+    }
+    if let Some(wanted) = &permissions {
+        let current = user.permission_list();
+        if !auth.user.is_admin() {
+            if wanted != &current && id == auth.id() {
+                return Err(ApiError::Forbidden("Only an admin may change your own permissions."));
+            }
+            if wanted.iter().any(|p| !current.contains(p) && !auth.user.can(*p)) {
+                return Err(ApiError::Forbidden("You may only grant permissions you hold."));
+            }
+        }
+    }
+    // The email checked above must still be the one being replaced.
+    if own_email_change && user.email != auth.user.email {
+        return Err(ApiError::conflict("already_exists", "The account changed meanwhile; try again."));
+    }
     let was_active_admin = user.is_admin() && user.is_active;
     if let Some(n) = name {
         user.name = n.into_inner();
@@ -445,7 +377,7 @@ async fn apply_patch(
         user.role = r;
     }
     if let Some(p) = permissions {
-        user.permissions = p;
+        user.permissions = Permission::join(&p);
     }
     if let Some(a) = p.is_active {
         user.is_active = a;

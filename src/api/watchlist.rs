@@ -7,10 +7,10 @@ use rocket::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assets::Asset;
 use super::body::Body;
+use super::views::Asset;
 use crate::auth::AuthUser;
-use crate::db::portfolio::{self, WatchRow};
+use crate::db::watchlist::{self, WatchRow};
 use crate::db::Db;
 use crate::domain::Fields;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -48,7 +48,7 @@ pub struct WatchRequest {
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/watchlist")]
 pub async fn list(auth: AuthUser, db: &Db) -> ApiResult<Json<Vec<WatchEntry>>> {
-    let rows = portfolio::watchlist(&db.read, auth.id()).await?;
+    let rows = watchlist::watchlist(&db.read, auth.id()).await?;
     Ok(Json(rows.into_iter().map(WatchEntry::from).collect()))
 }
 
@@ -65,7 +65,7 @@ pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult
     f.finish()?;
     let Some(asset_id) = asset_id else { unreachable!("checked by finish") };
     let mut tx = db.write.begin().await?;
-    let added = portfolio::watch(&mut tx, auth.id(), asset_id).await.map_err(|e| match &e {
+    let added = watchlist::watch(&mut tx, auth.id(), asset_id).await.map_err(|e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             ApiError::conflict("already_exists", "This asset is already on your watchlist.")
         }
@@ -75,7 +75,7 @@ pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult
         return Err(ApiError::NotFound("Asset"));
     }
     let entry =
-        portfolio::watch_entry(&mut *tx, auth.id(), asset_id).await?.ok_or(ApiError::NotFound("Asset"))?;
+        watchlist::watch_entry(&mut *tx, auth.id(), asset_id).await?.ok_or(ApiError::NotFound("Asset"))?;
     tx.commit().await?;
     Ok(Custom(Status::Created, Json(entry.into())))
 }
@@ -88,7 +88,7 @@ pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/watchlist/<id>")]
 pub async fn remove(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Status> {
-    if portfolio::unwatch(&db.write, auth.id(), id).await? {
+    if watchlist::unwatch(&db.write, auth.id(), id).await? {
         Ok(Status::NoContent)
     } else {
         Err(ApiError::NotFound("Watchlist entry"))

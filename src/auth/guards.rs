@@ -8,13 +8,13 @@ use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_db_pools::Database;
 
+use super::cookie::COOKIE;
 use super::token::Tokens;
 use crate::config::CookieSecure;
 use crate::db::{sessions, users::UserRow, Db};
+use crate::domain::Permission;
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
-
-pub const COOKIE: &str = "stockroom_token";
 
 /// How often a session's `lastSeenAt` is written back (not on every request: that would turn
 /// every read into a write).
@@ -123,9 +123,6 @@ fn presented_token<'r>(req: &'r Request<'_>) -> ApiResult<(&'r str, bool)> {
 async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
     let (token, via_cookie) = presented_token(req)?;
     let claims = state::<Tokens>(req).verify(token).ok_or(ApiError::Unauthorized)?;
-    if via_cookie && changes_state(req.method()) {
-        check_csrf(req)?;
-    }
     let db = Db::fetch(req.rocket()).ok_or_else(|| ApiError::internal("no database"))?;
     let now = chrono::Utc::now();
     let (last_seen, user) = sessions::live_with_user(&db.read, claims.sid, claims.user_id, now.timestamp())
@@ -133,6 +130,10 @@ async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
         .ok_or(ApiError::Unauthorized)?;
     if !user.is_active {
         return Err(ApiError::Unauthorized);
+    }
+    // Only a live session can be misused cross-site; a dead one is plainly unauthorized.
+    if via_cookie && changes_state(req.method()) {
+        check_csrf(req)?;
     }
     let stale =
         (now - chrono::Duration::seconds(TOUCH_AFTER_SECS)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
@@ -149,8 +150,9 @@ fn changes_state(method: Method) -> bool {
     matches!(method, Method::Post | Method::Put | Method::Patch | Method::Delete)
 }
 
-/// Cookie-authenticated writes must come from our own pages: a same-origin `Origin`, or, when no
-/// `Origin` is sent, `X-Requested-With: stockroom` (which a cross-site form cannot set).
+/// Cookie-authenticated writes must come from our own pages: a same-origin `Origin` (scheme,
+/// host and port all compared), or, when no `Origin` is sent, `X-Requested-With: stockroom`
+/// (which a cross-site form cannot set).
 fn check_csrf(req: &Request<'_>) -> ApiResult<()> {
     let Some(origin) = req.headers().get_one("Origin") else {
         return match req.headers().get_one("X-Requested-With") {
@@ -158,49 +160,50 @@ fn check_csrf(req: &Request<'_>) -> ApiResult<()> {
             _ => Err(ApiError::CsrfRejected),
         };
     };
-    let forwarded_host = forwarded_https(req).then(|| req.headers().get_one("X-Forwarded-Host")).flatten();
-    let host = forwarded_host.or_else(|| req.headers().get_one("Host"));
-    let authority = origin.split_once("://").map(|(_, a)| a.trim_end_matches('/'));
-    match (authority, host) {
-        (Some(a), Some(h)) if a.eq_ignore_ascii_case(h) => Ok(()),
+    match own_origin(req) {
+        Some(own) if origin.trim_end_matches('/').eq_ignore_ascii_case(&own) => Ok(()),
         _ => Err(ApiError::CsrfRejected),
     }
 }
 
-/// A permission a route requires; an admin has every one.
-pub trait Permission: Send + Sync + 'static {
-    const NAME: &'static str;
+/// This server's origin as the browser sees it: `https` when a trusted proxy says the client
+/// used it (or the cookie is always `Secure`, which only an HTTPS deployment sets), the host a
+/// trusted proxy forwarded, else the `Host` header.
+fn own_origin(req: &Request<'_>) -> Option<String> {
+    let https = forwarded_https(req) || state::<App>(req).config.cookie_secure == CookieSecure::Always;
+    let forwarded_host = forwarded_https(req).then(|| req.headers().get_one("X-Forwarded-Host")).flatten();
+    let host = forwarded_host.or_else(|| req.headers().get_one("Host"))?;
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
 }
 
-macro_rules! permissions {
-    ($($ty:ident => $name:literal),* $(,)?) => {
+/// A permission a route requires, as a type so that routes name it in their signatures.
+pub trait Required: Send + Sync + 'static {
+    const PERMISSION: Permission;
+}
+
+macro_rules! required {
+    ($($variant:ident),* $(,)?) => {
         $(
-            pub struct $ty;
-            impl Permission for $ty {
-                const NAME: &'static str = $name;
+            #[doc = concat!("Requires `Permission::", stringify!($variant), "`.")]
+            pub struct $variant;
+            impl Required for $variant {
+                const PERMISSION: Permission = Permission::$variant;
             }
         )*
-        /// Every permission there is, in a stable order.
-        pub const ALL_PERMISSIONS: &[&str] = &[$($name),*];
     };
 }
 
-permissions! {
-    CatalogWrite => "catalog:write",
-    OrdersManage => "orders:manage",
-    AssetsWrite => "assets:write",
-    UsersManage => "users:manage",
-}
+required!(CatalogWrite, OrdersManage, AssetsWrite, UsersManage);
 
 /// An authenticated caller holding permission `P` (else 403 `forbidden`).
-pub struct Perm<P: Permission>(pub AuthUser, PhantomData<P>);
+pub struct Perm<P: Required>(pub AuthUser, PhantomData<P>);
 
 #[rocket::async_trait]
-impl<'r, P: Permission> FromRequest<'r> for Perm<P> {
+impl<'r, P: Required> FromRequest<'r> for Perm<P> {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         let auth = try_outcome!(req.guard::<AuthUser>().await);
-        if auth.user.can(P::NAME) {
+        if auth.user.can(P::PERMISSION) {
             Outcome::Success(Perm(auth, PhantomData))
         } else {
             Outcome::Error(stash(req, ApiError::Forbidden("You do not have permission to do that.")))

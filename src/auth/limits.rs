@@ -1,5 +1,11 @@
-//! In-memory rate limits: failed logins per (client, identifier), and requests per client on
-//! `/api/auth/*`. A limit of 0 turns that limiter off.
+//! In-memory rate limits: failed logins per (client, account), requests per client on
+//! `/api/auth/*`, and how many password checks one user may have queued. A limit of 0 turns
+//! that limiter off.
+//!
+//! A login attempt is counted *before* its password is verified (`attempt`), so a burst of
+//! concurrent guesses can't all slip in while the first ones are still hashing; a success then
+//! resets the count (`succeeded`). An identifier that names an account counts as that account,
+//! whichever of its username or email was typed.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,13 +17,34 @@ use crate::error::ApiError;
 
 const MAX_TRACKED: usize = 50_000;
 const AUTH_WINDOW: Duration = Duration::from_secs(60);
+/// Password checks one user may have running or queued at once (confirmations of the current
+/// password); more are refused rather than queued, so one account can't fill the hashing pool.
+const HASHES_PER_USER: u32 = 2;
+
+/// Whose failures an attempt counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Account(i64),
+    /// An identifier that names no account, in its normalised (trimmed, lowercased) form.
+    Unknown(String),
+}
+
+impl Subject {
+    pub fn of(account: Option<i64>, login: &str) -> Subject {
+        match account {
+            Some(id) => Subject::Account(id),
+            None => Subject::Unknown(login.trim().to_lowercase()),
+        }
+    }
+}
 
 pub struct Limits {
     max_failures: u32,
     window: Duration,
     auth_per_minute: u32,
-    failures: Mutex<HashMap<(IpAddr, String), Window>>,
+    failures: Mutex<HashMap<(IpAddr, Subject), Window>>,
     auth: Mutex<HashMap<IpAddr, Window>>,
+    hashing: Mutex<HashMap<i64, u32>>,
 }
 
 #[derive(Clone, Copy)]
@@ -39,6 +66,45 @@ fn prune<K: Eq + std::hash::Hash>(map: &mut HashMap<K, Window>, len: Duration, n
     }
 }
 
+/// Counts one use in `key`'s current window, unless `max` are used already (then 429).
+fn take<K: Eq + std::hash::Hash>(
+    map: &Mutex<HashMap<K, Window>>,
+    key: K,
+    max: u32,
+    len: Duration,
+) -> Result<(), ApiError> {
+    let now = Instant::now();
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    prune(&mut map, len, now);
+    let w = map.entry(key).or_insert(Window { start: now, count: 0 });
+    if now.duration_since(w.start) >= len {
+        *w = Window { start: now, count: 0 };
+    }
+    if w.count >= max {
+        return Err(w.retry_after(len, now));
+    }
+    w.count += 1;
+    Ok(())
+}
+
+/// A password check `Limits::hash_slot` let one user start; the slot frees when dropped.
+pub struct HashSlot<'a> {
+    limits: &'a Limits,
+    user_id: i64,
+}
+
+impl Drop for HashSlot<'_> {
+    fn drop(&mut self) {
+        let mut map = self.limits.hashing.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.user_id);
+            }
+        }
+    }
+}
+
 impl Limits {
     pub fn new(config: &Config) -> Limits {
         Limits {
@@ -47,44 +113,22 @@ impl Limits {
             auth_per_minute: config.auth_rate_limit,
             failures: Mutex::default(),
             auth: Mutex::default(),
+            hashing: Mutex::default(),
         }
     }
 
-    fn key(ip: IpAddr, login: &str) -> (IpAddr, String) {
-        (ip, login.trim().to_lowercase())
-    }
-
-    /// Refuses the attempt once the pair has used up its failures in the current window.
-    pub fn check_login(&self, ip: IpAddr, login: &str) -> Result<(), ApiError> {
+    /// Counts an attempt for (client, subject) before it is verified; 429 once the pair has
+    /// used up its failures in the current window (even if this attempt would be right).
+    pub fn attempt(&self, ip: IpAddr, subject: &Subject) -> Result<(), ApiError> {
         if self.max_failures == 0 {
             return Ok(());
         }
-        let now = Instant::now();
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&Self::key(ip, login)) {
-            Some(w) if now.duration_since(w.start) < self.window && w.count >= self.max_failures => {
-                Err(w.retry_after(self.window, now))
-            }
-            _ => Ok(()),
-        }
+        take(&self.failures, (ip, subject.clone()), self.max_failures, self.window)
     }
 
-    pub fn login_failed(&self, ip: IpAddr, login: &str) {
-        if self.max_failures == 0 {
-            return;
-        }
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        prune(&mut map, self.window, now);
-        let w = map.entry(Self::key(ip, login)).or_insert(Window { start: now, count: 0 });
-        if now.duration_since(w.start) >= self.window {
-            *w = Window { start: now, count: 0 };
-        }
-        w.count += 1;
-    }
-
-    pub fn login_succeeded(&self, ip: IpAddr, login: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&Self::key(ip, login));
+    /// A verified attempt: the pair's count starts again.
+    pub fn succeeded(&self, ip: IpAddr, subject: &Subject) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&(ip, subject.clone()));
     }
 
     /// Counts one request on `/api/auth/*` for this client.
@@ -92,17 +136,59 @@ impl Limits {
         if self.auth_per_minute == 0 {
             return Ok(());
         }
-        let now = Instant::now();
-        let mut map = self.auth.lock().unwrap_or_else(|p| p.into_inner());
-        prune(&mut map, AUTH_WINDOW, now);
-        let w = map.entry(ip).or_insert(Window { start: now, count: 0 });
-        if now.duration_since(w.start) >= AUTH_WINDOW {
-            *w = Window { start: now, count: 0 };
+        take(&self.auth, ip, self.auth_per_minute, AUTH_WINDOW)
+    }
+
+    /// Room for one more password check of this user's, or 429 while `HASHES_PER_USER` run.
+    pub fn hash_slot(&self, user_id: i64) -> Result<HashSlot<'_>, ApiError> {
+        let mut map = self.hashing.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(user_id).or_insert(0);
+        if *n >= HASHES_PER_USER {
+            return Err(ApiError::RateLimited(1));
         }
-        if w.count >= self.auth_per_minute {
-            return Err(w.retry_after(AUTH_WINDOW, now));
+        *n += 1;
+        Ok(HashSlot { limits: self, user_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_failures: u32) -> Limits {
+        Limits::new(&Config { login_max_failures: max_failures, login_window: 900, ..Default::default() })
+    }
+
+    #[test]
+    fn attempts_are_counted_before_verification_and_reset_by_a_success() {
+        let l = limits(3);
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        let ann = Subject::Account(7);
+        for _ in 0..3 {
+            l.attempt(ip, &ann).unwrap();
         }
-        w.count += 1;
-        Ok(())
+        assert!(matches!(l.attempt(ip, &ann), Err(ApiError::RateLimited(s)) if (1..=900).contains(&s)));
+        assert!(l.attempt("203.0.113.10".parse().unwrap(), &ann).is_ok(), "per client");
+        assert!(l.attempt(ip, &Subject::of(None, " Bob ")).is_ok(), "per subject");
+        l.succeeded(ip, &ann);
+        assert!(l.attempt(ip, &ann).is_ok());
+        assert_eq!(Subject::of(None, " ÄNNE@x.io "), Subject::Unknown("änne@x.io".into()));
+        let off = limits(0);
+        for _ in 0..100 {
+            off.attempt(ip, &ann).unwrap();
+        }
+    }
+
+    #[test]
+    fn hash_slots_are_bounded_per_user_and_freed_on_drop() {
+        let l = limits(5);
+        let a = l.hash_slot(1).unwrap();
+        let b = l.hash_slot(1).unwrap();
+        assert!(matches!(l.hash_slot(1), Err(ApiError::RateLimited(1))));
+        assert!(l.hash_slot(2).is_ok(), "per user");
+        drop(a);
+        let _c = l.hash_slot(1).unwrap();
+        drop(b);
+        assert_eq!(l.hashing.lock().unwrap().get(&1), Some(&1));
     }
 }

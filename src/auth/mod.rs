@@ -1,5 +1,6 @@
 //! Who is calling: passwords, tokens, sessions, limits and the request guards built on them.
 
+pub mod cookie;
 pub mod guards;
 pub mod limits;
 pub mod password;

@@ -5,6 +5,7 @@
 //! holding its high-water mark (hundreds of MB under load); here memory is bounded by
 //! `cores × argon2_memory_kib`, requests queue in a channel, and no page is faulted in twice.
 
+use std::net::IpAddr;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -12,7 +13,10 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rocket::tokio::sync::oneshot;
 
+use super::limits::{Limits, Subject};
 use crate::config::Config;
+use crate::db::users::UserRow;
+use crate::domain::PasswordPolicy;
 use crate::error::{ApiError, ApiResult};
 
 type Job = Box<dyn FnOnce(&mut Worker) + Send>;
@@ -97,6 +101,45 @@ impl Hasher {
         })
         .await?
     }
+}
+
+/// 403 `wrong_password` unless `password` is this user's (400 naming `field` when it is
+/// missing); never ends the session. A wrong one counts as a failed login of this account from
+/// this client, so guessing through a stolen session is limited as at the login form (429
+/// once the failures are used up), and one user can't queue more than a couple of checks.
+pub async fn confirm(
+    hasher: &Hasher,
+    limits: &Limits,
+    client: IpAddr,
+    user: &UserRow,
+    field: &str,
+    password: Option<&str>,
+) -> ApiResult<()> {
+    let Some(password) = password else { return Err(ApiError::field(field, "is required")) };
+    let subject = Subject::Account(user.id);
+    // The slot first: a check refused for being one too many does not use up an attempt.
+    let _slot = limits.hash_slot(user.id)?;
+    limits.attempt(client, &subject)?;
+    if hasher.verify(password, Some(&user.password_hash)).await?.ok {
+        limits.succeeded(client, &subject);
+        Ok(())
+    } else {
+        tracing::warn!(target: "stockroom::auth", "login failed: client={client} login={:?}", user.email);
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// The password policy, off the async workers (the strength estimator is not free on long
+/// input). `related` are the user's email, username and name.
+pub async fn check_policy(policy: PasswordPolicy, password: &str, related: &[&str]) -> Result<(), String> {
+    let password = password.to_owned();
+    let related: Vec<String> = related.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+    rocket::tokio::task::spawn_blocking(move || {
+        let related: Vec<&str> = related.iter().map(String::as_str).collect();
+        policy.check(&password, &related)
+    })
+    .await
+    .unwrap_or_else(|_| Err("could not be checked".into()))
 }
 
 fn work(jobs: Arc<Mutex<Receiver<Job>>>, mut worker: Worker) {

@@ -52,7 +52,7 @@ impl Tokens {
             username: user.username.clone(),
             email: user.email.clone(),
             name: user.name.clone(),
-            role: user.role.clone(),
+            role: user.role.to_string(),
             sid,
             iss: ISSUER.into(),
             iat,

@@ -4,8 +4,8 @@ use sqlx::query::QueryAs;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Sqlite, SqliteConnection, SqliteExecutor, SqlitePool};
 
-use super::users::escape_like;
-use super::{returning, returning_optional, timestamp};
+use super::query::{contains_pattern, page_of, returning, returning_optional, timestamp, Filter, Listing};
+use crate::domain::assets::{rating_rank, AssetSort, Screen};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssetRow {
@@ -41,30 +41,6 @@ impl From<AssetRow> for AssetValues {
             sector: a.sector,
         }
     }
-}
-
-/// Credit ratings, best first; `sort=rating` follows this scale.
-const CREDIT_SCALE: &[&str] = &[
-    "AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-", "BB+", "BB", "BB-", "B+", "B", "B-",
-    "CCC+", "CCC", "CCC-", "CC", "C", "D",
-];
-/// Analyst ratings, best first, ranked after the credit scale.
-const ANALYST_SCALE: &[&str] = &["BUY", "HOLD", "SELL"];
-const UNKNOWN_RANK: i64 = 1_000;
-const NO_RATING_RANK: i64 = 10_000;
-
-/// Where a rating sorts under `sort=rating`: the credit scale best first (AAA, AA+ ... D), then
-/// BUY, HOLD, SELL, then any other rating (alphabetically, by the secondary sort key), then none.
-pub fn rating_rank(rating: Option<&str>) -> i64 {
-    let Some(r) = rating else { return NO_RATING_RANK };
-    let position = |scale: &[&str]| scale.iter().position(|s| *s == r);
-    if let Some(i) = position(CREDIT_SCALE) {
-        return i as i64;
-    }
-    if let Some(i) = position(ANALYST_SCALE) {
-        return 100 + i as i64;
-    }
-    UNKNOWN_RANK
 }
 
 const COLUMNS: &str = "id, symbol, name, price, market_cap, rating, sector, updated_at";
@@ -150,82 +126,34 @@ pub async fn delete_unless_held(conn: &mut SqliteConnection, id: i64) -> Result<
     Ok(if exists { Deleted::InUse } else { Deleted::NotFound })
 }
 
-/// The screener's sort orders; the SQL comes from this list, never from the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Symbol,
-    Price,
-    PriceDesc,
-    MarketCap,
-    MarketCapDesc,
-    Rating,
-}
-
-impl Sort {
-    pub const NAMES: &'static [&'static str] =
-        &["symbol", "price", "-price", "marketCap", "-marketCap", "rating"];
-
-    pub fn from_name(name: &str) -> Option<Sort> {
-        Some(match name {
-            "symbol" => Sort::Symbol,
-            "price" => Sort::Price,
-            "-price" => Sort::PriceDesc,
-            "marketCap" => Sort::MarketCap,
-            "-marketCap" => Sort::MarketCapDesc,
-            "rating" => Sort::Rating,
-            _ => return None,
-        })
+/// The SQL of each sort order; ties are broken by symbol.
+fn order_by(sort: AssetSort) -> &'static str {
+    match sort {
+        AssetSort::Symbol => "symbol",
+        AssetSort::Price => "price, symbol",
+        AssetSort::PriceDesc => "price DESC, symbol",
+        AssetSort::MarketCap => "market_cap, symbol",
+        AssetSort::MarketCapDesc => "market_cap DESC, symbol",
+        AssetSort::Rating => "rating_rank, rating, symbol",
     }
-
-    fn order_by(self) -> &'static str {
-        match self {
-            Sort::Symbol => "symbol",
-            Sort::Price => "price, symbol",
-            Sort::PriceDesc => "price DESC, symbol",
-            Sort::MarketCap => "market_cap, symbol",
-            Sort::MarketCapDesc => "market_cap DESC, symbol",
-            Sort::Rating => "rating_rank, rating, symbol",
-        }
-    }
-}
-
-/// Screener filters; every one optional, all combined with AND. Bounds are inclusive.
-#[derive(Debug, Clone, Default)]
-pub struct Screen {
-    pub q: Option<String>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    pub min_market_cap: Option<i64>,
-    pub max_market_cap: Option<i64>,
-    /// Any of these (uppercase) ratings.
-    pub ratings: Option<Vec<String>>,
-    /// Exact sector, case-insensitively.
-    pub sector: Option<String>,
 }
 
 pub async fn screen(
     db: &SqlitePool,
     f: &Screen,
-    sort: Sort,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AssetRow>, i64), sqlx::Error> {
-    let pattern = f.q.as_deref().map(|q| format!("%{}%", escape_like(q)));
     let ratings = f.ratings.as_ref().map(|r| serde_json::Value::from(r.clone()).to_string());
-    let filter = "(?1 IS NULL OR symbol LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\')
-        AND (?2 IS NULL OR price >= ?2) AND (?3 IS NULL OR price <= ?3)
-        AND (?4 IS NULL OR market_cap >= ?4) AND (?5 IS NULL OR market_cap <= ?5)
-        AND (?6 IS NULL OR rating IN (SELECT value FROM json_each(?6)))
-        AND (?7 IS NULL OR sector = ?7 COLLATE NOCASE)";
-    let mut args = super::Binds::default();
-    args.push(pattern);
-    args.push(f.min_price);
-    args.push(f.max_price);
-    args.push(f.min_market_cap);
-    args.push(f.max_market_cap);
-    args.push(ratings);
-    args.push(f.sector.as_deref());
-    let count_sql = format!("SELECT count(*) FROM assets WHERE {filter}");
-    let list_sql = format!("SELECT {COLUMNS} FROM assets WHERE {filter} ORDER BY {}", sort.order_by());
-    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
+    let mut filter = Filter::default();
+    filter
+        .when("(symbol LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')", f.q.as_deref().map(contains_pattern))
+        .when("price >= ?", f.min_price)
+        .when("price <= ?", f.max_price)
+        .when("market_cap >= ?", f.min_market_cap)
+        .when("market_cap <= ?", f.max_market_cap)
+        .when("rating IN (SELECT value FROM json_each(?))", ratings)
+        .when("sector = ? COLLATE NOCASE", f.sector.clone());
+    let listing = Listing { columns: COLUMNS, from: "assets", order_by: order_by(f.sort) };
+    page_of(db, &listing, filter, limit, offset).await
 }

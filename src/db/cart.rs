@@ -4,7 +4,7 @@
 use sqlx::SqliteExecutor;
 
 use super::catalog::{ProductRow, PRODUCT_COLUMNS};
-use super::timestamp;
+use super::query::timestamp;
 
 /// A cart line with the product as it is now.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,12 +1,9 @@
 //! Queries on `categories` and `products`.
-//!
-//! Inserts use `execute` + `last_insert_rowid`, not `RETURNING` + `fetch_one`: sqlx hands back
-//! the first row before the statement has run to completion, so an autocommit insert may not be
-//! committed yet when the caller reads it back through the read pool.
 
 use sqlx::SqliteExecutor;
 
-use super::timestamp;
+use super::query::{contains_pattern, page_of, returning, timestamp, Filter, Listing};
+use crate::domain::catalog::{ProductFilter, ProductSort};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CategoryRow {
@@ -42,15 +39,14 @@ pub async fn insert_category(
     description: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
     let now = timestamp();
-    let done =
-        sqlx::query("INSERT INTO categories (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)")
-            .bind(name)
-            .bind(description)
-            .bind(&now)
-            .bind(&now)
-            .execute(db)
-            .await?;
-    Ok(done.last_insert_rowid())
+    let query = sqlx::query_as(
+        "INSERT INTO categories (name, description, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(description)
+    .bind(now.clone())
+    .bind(now);
+    returning(query, db).await.map(|(id,)| id)
 }
 
 /// False when there is no such category.
@@ -117,9 +113,9 @@ pub struct NewProduct {
 /// An unknown `category_id` fails with a foreign-key violation.
 pub async fn insert_product(db: impl SqliteExecutor<'_>, p: &NewProduct) -> Result<i64, sqlx::Error> {
     let now = timestamp();
-    let done = sqlx::query(
+    let query = sqlx::query_as(
         "INSERT INTO products (name, description, price, quantity, category_id, image_url, created_at,
-         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&p.name)
     .bind(&p.description)
@@ -127,11 +123,9 @@ pub async fn insert_product(db: impl SqliteExecutor<'_>, p: &NewProduct) -> Resu
     .bind(p.quantity)
     .bind(p.category_id)
     .bind(&p.image_url)
-    .bind(&now)
-    .bind(&now)
-    .execute(db)
-    .await?;
-    Ok(done.last_insert_rowid())
+    .bind(now.clone())
+    .bind(now);
+    returning(query, db).await.map(|(id,)| id)
 }
 
 /// What a PUT or PATCH changes: `None` leaves a column as it is; for nullable columns
@@ -200,94 +194,39 @@ pub async fn delete_product(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool
     Ok(done.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ProductSort {
-    #[default]
-    Name,
-    NameDesc,
-    Price,
-    PriceDesc,
-    Newest,
-}
-
-impl ProductSort {
-    pub const NAMES: &'static [&'static str] = &["name", "-name", "price", "-price", "newest"];
-
-    pub fn parse(s: &str) -> Option<ProductSort> {
-        Some(match s {
-            "name" => ProductSort::Name,
-            "-name" => ProductSort::NameDesc,
-            "price" => ProductSort::Price,
-            "-price" => ProductSort::PriceDesc,
-            "newest" => ProductSort::Newest,
-            _ => return None,
-        })
-    }
-
-    /// Each order is backed by an index (`newest` by the rowid); the id breaks ties so pages
-    /// never overlap.
-    fn order_by(self) -> &'static str {
-        match self {
-            ProductSort::Name => "p.name COLLATE NOCASE, p.id",
-            ProductSort::NameDesc => "p.name COLLATE NOCASE DESC, p.id DESC",
-            ProductSort::Price => "p.price, p.id",
-            ProductSort::PriceDesc => "p.price DESC, p.id DESC",
-            ProductSort::Newest => "p.id DESC",
-        }
+/// Each order is backed by an index (`newest` by the rowid); the id breaks ties so pages never
+/// overlap.
+fn order_by(sort: ProductSort) -> &'static str {
+    match sort {
+        ProductSort::Name => "p.name COLLATE NOCASE, p.id",
+        ProductSort::NameDesc => "p.name COLLATE NOCASE DESC, p.id DESC",
+        ProductSort::Price => "p.price, p.id",
+        ProductSort::PriceDesc => "p.price DESC, p.id DESC",
+        ProductSort::Newest => "p.id DESC",
     }
 }
 
-/// The filters of `GET /api/products`; bounds are inclusive.
-#[derive(Debug, Clone, Default)]
-pub struct ProductFilter {
-    /// Substring of the name or description (case-insensitive for ASCII).
-    pub q: Option<String>,
-    pub category_id: Option<i64>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    /// `Some(true)`: quantity > 0; `Some(false)`: sold out.
-    pub in_stock: Option<bool>,
-    pub sort: ProductSort,
-}
-
-/// One page of products and the number of matches. Only the conditions in use are in the SQL
-/// (fixed fragments with `?` binds), so SQLite can pick the matching index.
+/// One page of products and the number of matches.
 pub async fn products_page(
     db: &sqlx::SqlitePool,
     f: &ProductFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ProductRow>, i64), sqlx::Error> {
-    let mut conditions: Vec<&str> = Vec::new();
-    let mut args = super::Binds::default();
-    if let Some(q) = &f.q {
-        conditions.push("(p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')");
-        let pattern = format!("%{}%", super::users::escape_like(q));
-        args.push(pattern.clone());
-        args.push(pattern);
-    }
-    if let Some(id) = f.category_id {
-        conditions.push("p.category_id = ?");
-        args.push(id);
-    }
-    if let Some(min) = f.min_price {
-        conditions.push("p.price >= ?");
-        args.push(min);
-    }
-    if let Some(max) = f.max_price {
-        conditions.push("p.price <= ?");
-        args.push(max);
-    }
+    let mut filter = Filter::default();
+    filter
+        .when(
+            "(p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')",
+            f.q.as_deref().map(contains_pattern),
+        )
+        .when("p.category_id = ?", f.category_id)
+        .when("p.price >= ?", f.min_price)
+        .when("p.price <= ?", f.max_price);
     match f.in_stock {
-        Some(true) => conditions.push("p.quantity > 0"),
-        Some(false) => conditions.push("p.quantity = 0"),
-        None => {}
-    }
-    let filter =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-
-    let count_sql = format!("SELECT count(*) FROM products p {filter}");
-    let list_sql =
-        format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} {filter} ORDER BY {}", f.sort.order_by());
-    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
+        Some(true) => filter.and("p.quantity > 0"),
+        Some(false) => filter.and("p.quantity = 0"),
+        None => &mut filter,
+    };
+    let listing = Listing { columns: PRODUCT_COLUMNS, from: PRODUCT_FROM, order_by: order_by(f.sort) };
+    page_of(db, &listing, filter, limit, offset).await
 }

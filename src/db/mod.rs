@@ -1,5 +1,5 @@
 //! The SQLite file: pools, per-connection pragmas, embedded migrations, and the query functions
-//! (one file per table family).
+//! (one file per table family; the helpers they share are in `query`).
 //!
 //! Writes go through a pool of exactly one connection, so in-process write transactions queue in
 //! Rust instead of racing for SQLite's lock (a deferred transaction that upgrades to a write would
@@ -10,19 +10,23 @@ pub mod cart;
 pub mod catalog;
 pub mod orders;
 pub mod portfolio;
+pub mod query;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod watchlist;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::figment::Figment;
 use rocket_db_pools::Database;
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Arguments, ConnectOptions, Sqlite, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Sqlite, SqlitePool};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -45,7 +49,61 @@ pub struct Db(pub Pools);
 pub struct Pools {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    /// Requests being served; closing waits for them (see `TrackRequests`).
+    pub in_flight: Arc<InFlight>,
 }
+
+/// How many requests are being served. Rocket runs its shutdown fairings — and so closes the
+/// pools — the moment shutdown starts, while requests are still in flight; `Pools::close`
+/// waits for this to reach zero first, so a request caught mid-hash by SIGTERM still finishes
+/// against the database.
+#[derive(Default)]
+pub struct InFlight(AtomicUsize);
+
+/// One request being served; dropped with the request.
+pub struct Serving(Arc<InFlight>);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl InFlight {
+    pub fn enter(self: &Arc<Self>) -> Serving {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        Serving(self.clone())
+    }
+
+    /// Waits until no request is being served, or `limit` has passed.
+    async fn drained(&self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.0.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
+            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Counts every request as in flight until it is dropped (its response sent).
+pub struct TrackRequests;
+
+struct Tracked(#[allow(dead_code)] Option<Serving>);
+
+#[rocket::async_trait]
+impl rocket::fairing::Fairing for TrackRequests {
+    fn info(&self) -> rocket::fairing::Info {
+        rocket::fairing::Info { name: "in-flight requests", kind: rocket::fairing::Kind::Request }
+    }
+
+    async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
+        let serving = Db::fetch(req.rocket()).map(|db| db.in_flight.enter());
+        req.local_cache(|| Tracked(serving));
+    }
+}
+
+/// Longest a closing database waits for in-flight requests; Rocket ends the process after its
+/// grace and mercy periods anyway.
+const DRAIN_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -117,7 +175,7 @@ impl Pools {
             .await
             .map_err(sqlx_err)?;
         rocket::tokio::spawn(checkpoints(read.clone()));
-        Ok(Pools { read, write })
+        Ok(Pools { read, write, in_flight: Arc::default() })
     }
 }
 
@@ -190,80 +248,10 @@ impl rocket_db_pools::Pool for Pools {
     }
 
     async fn close(&self) {
+        self.in_flight.drained(DRAIN_LIMIT).await;
         self.write.close().await;
         self.read.close().await;
     }
-}
-
-/// The filter arguments of a `page_of` query, in order. They are counted so that the page's
-/// LIMIT and OFFSET can be numbered after them: sqlx binds a plain `?` by its own running count,
-/// which a filter using `?1` twice would throw off.
-#[derive(Default)]
-pub struct Binds<'q> {
-    args: SqliteArguments<'q>,
-    count: usize,
-}
-
-impl<'q> Binds<'q> {
-    pub fn push<T>(&mut self, value: T)
-    where
-        T: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        Arguments::add(&mut self.args, value);
-        self.count += 1;
-    }
-}
-
-/// One page of a filtered list and the number of rows the filter matches. `count_sql` and
-/// `list_sql` (which ends with its ORDER BY) share the filter and so its `binds`.
-pub async fn page_of<T>(
-    db: &SqlitePool,
-    count_sql: &str,
-    list_sql: &str,
-    binds: Binds<'_>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<T>, i64), sqlx::Error>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-{
-    let total = sqlx::query_scalar_with(count_sql, binds.args.clone()).fetch_one(db).await?;
-    let n = binds.count;
-    let list_sql = format!("{list_sql} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
-    let mut binds = binds;
-    binds.push(limit);
-    binds.push(offset);
-    let rows = sqlx::query_as_with(&list_sql, binds.args).fetch_all(db).await?;
-    Ok((rows, total))
-}
-
-/// Runs an `INSERT/UPDATE ... RETURNING` to completion and gives its one row. `fetch_one` stops
-/// after the first row; in autocommit mode SQLite commits only when the statement finishes, so a
-/// failed commit (a full disk, say) would be lost and a write that never happened reported as done.
-pub async fn returning<'q, T>(
-    query: sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>,
-    db: impl sqlx::SqliteExecutor<'_>,
-) -> Result<T, sqlx::Error>
-where
-    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
-{
-    returning_optional(query, db).await?.ok_or(sqlx::Error::RowNotFound)
-}
-
-/// As `returning`, for statements that may match no row.
-pub async fn returning_optional<'q, T>(
-    query: sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>,
-    db: impl sqlx::SqliteExecutor<'_>,
-) -> Result<Option<T>, sqlx::Error>
-where
-    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
-{
-    Ok(query.fetch_all(db).await?.into_iter().next())
-}
-
-/// Now, as the API writes timestamps: RFC 3339 UTC with milliseconds.
-pub fn timestamp() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// The resolved path, logged at start so a mistyped `--db` is noticed.

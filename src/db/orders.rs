@@ -1,68 +1,18 @@
 //! Queries on `orders` and `order_items`: placing an order from the cart, the status machine,
 //! and restocking on cancel. Stock only ever changes through conditional updates.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
-use super::timestamp;
+use super::query::{contains_pattern, page_of, returning_optional, timestamp, Filter, Listing};
 use super::users::UserRow;
-
-/// The order lifecycle: pending → confirmed → shipped → delivered, and pending or confirmed →
-/// cancelled. Nothing else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderStatus {
-    Pending,
-    Confirmed,
-    Shipped,
-    Delivered,
-    Cancelled,
-}
-
-impl OrderStatus {
-    pub const NAMES: &'static [&'static str] = &["pending", "confirmed", "shipped", "delivered", "cancelled"];
-
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        Some(match s {
-            "pending" => OrderStatus::Pending,
-            "confirmed" => OrderStatus::Confirmed,
-            "shipped" => OrderStatus::Shipped,
-            "delivered" => OrderStatus::Delivered,
-            "cancelled" => OrderStatus::Cancelled,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Confirmed => "confirmed",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// The statuses an order may move to `self` from.
-    pub fn allowed_from(self) -> &'static [OrderStatus] {
-        match self {
-            OrderStatus::Pending => &[],
-            OrderStatus::Confirmed => &[OrderStatus::Pending],
-            OrderStatus::Shipped => &[OrderStatus::Confirmed],
-            OrderStatus::Delivered => &[OrderStatus::Shipped],
-            OrderStatus::Cancelled => &[OrderStatus::Pending, OrderStatus::Confirmed],
-        }
-    }
-
-    pub fn can_become(self, to: OrderStatus) -> bool {
-        to.allowed_from().contains(&self)
-    }
-}
+use crate::domain::orders::{IdempotencyKey, OrderFilter, OrderStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
     pub id: i64,
     pub user_id: Option<i64>,
     pub total_price: i64,
-    pub status: String,
+    pub status: OrderStatus,
     pub created_at: String,
     pub updated_at: String,
     pub shipped_at: Option<String>,
@@ -97,24 +47,40 @@ pub struct Shortfall {
 
 #[derive(Debug)]
 pub enum Placement {
-    /// A new order, with its lines; commit the transaction.
+    /// A new order, with its lines: committed.
     Placed(OrderRow, Vec<ItemRow>),
-    /// The user already placed an order with this idempotency key; roll back (nothing is kept).
+    /// The user already placed an order with this idempotency key: nothing changed.
     Existing(i64),
+    /// Nothing changed.
     CartEmpty,
-    /// Nothing may be kept: roll the transaction back.
+    /// Nothing changed.
     Shortfall(Vec<Shortfall>),
-    /// The total does not fit in an i64 of cents; roll back.
+    /// The total does not fit in an i64 of cents; nothing changed.
     TooLarge,
 }
 
-/// Places an order from the user's whole cart inside the caller's write transaction. Its first
-/// statement empties the cart (taking the write lock up front and reading the lines at once);
-/// stock is taken with conditional updates that also return the name and price taken at. Every
-/// write round-trips to SQLite's single writer, so the statements are few: for a one-line cart,
-/// four between BEGIN and COMMIT. On anything but `Placed` the caller must roll back, which also
-/// puts the cart back.
+/// Places an order from the user's whole cart in one write transaction of its own, committed
+/// only when the order is placed; any other outcome, or an error, rolls everything back (which
+/// also puts the cart back).
 pub async fn place(
+    db: &SqlitePool,
+    customer: &UserRow,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> Result<Placement, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let placement = place_in(&mut tx, customer, idempotency_key.map(IdempotencyKey::as_str)).await?;
+    match placement {
+        Placement::Placed(..) => tx.commit().await?,
+        _ => tx.rollback().await?,
+    }
+    Ok(placement)
+}
+
+/// The statements of `place`. The first empties the cart (taking the write lock up front and
+/// reading the lines at once); stock is taken with conditional updates that also return the name
+/// and price taken at. Every write round-trips to SQLite's single writer, so the statements are
+/// few: for a one-line cart, four between BEGIN and COMMIT.
+async fn place_in(
     tx: &mut SqliteConnection,
     customer: &UserRow,
     idempotency_key: Option<&str>,
@@ -152,7 +118,7 @@ pub async fn place(
     let mut items = Vec::with_capacity(lines.len());
     let mut short = Vec::new();
     for l in &lines {
-        let taken: Option<(String, i64)> = super::returning_optional(
+        let taken: Option<(String, i64)> = returning_optional(
             sqlx::query_as(
                 "UPDATE products SET quantity = quantity - ?1, updated_at = ?2
                  WHERE id = ?3 AND quantity >= ?1 RETURNING name, price",
@@ -187,19 +153,21 @@ pub async fn place(
     let total = items.iter().try_fold(0i64, |sum, i| i.unit_price.checked_mul(i.quantity)?.checked_add(sum));
     let Some(total) = total else { return Ok(Placement::TooLarge) };
 
-    let inserted = sqlx::query(
-        "INSERT INTO orders (user_id, idempotency_key, total_price, status, created_at, updated_at)
-         VALUES (?, ?, ?, 'pending', ?, ?)
-         ON CONFLICT (user_id, idempotency_key) DO NOTHING",
+    let inserted: Option<(i64,)> = returning_optional(
+        sqlx::query_as(
+            "INSERT INTO orders (user_id, idempotency_key, total_price, status, created_at, updated_at)
+             VALUES (?, ?, ?, 'pending', ?, ?)
+             ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(user_id)
+        .bind(idempotency_key)
+        .bind(total)
+        .bind(now.clone())
+        .bind(now.clone()),
+        &mut *tx,
     )
-    .bind(user_id)
-    .bind(idempotency_key)
-    .bind(total)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
     .await?;
-    if inserted.rows_affected() == 0 {
+    let Some((order_id,)) = inserted else {
         // Only another process could have used the key since the check above.
         let id = sqlx::query_scalar("SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?")
             .bind(user_id)
@@ -207,8 +175,7 @@ pub async fn place(
             .fetch_one(&mut *tx)
             .await?;
         return Ok(Placement::Existing(id));
-    }
-    let order_id = inserted.last_insert_rowid();
+    };
 
     let values = vec!["(?, ?, ?, ?, ?)"; items.len()].join(", ");
     let sql =
@@ -225,7 +192,7 @@ pub async fn place(
         id: order_id,
         user_id: Some(user_id),
         total_price: total,
-        status: "pending".into(),
+        status: OrderStatus::Pending,
         created_at: now.clone(),
         updated_at: now,
         shipped_at: None,
@@ -255,55 +222,21 @@ pub async fn items(db: impl SqliteExecutor<'_>, order_ids: &[i64]) -> Result<Vec
     .await
 }
 
-/// Filters of the order lists; all optional.
-#[derive(Debug, Clone, Default)]
-pub struct OrderFilter {
-    pub user_id: Option<i64>,
-    pub status: Option<OrderStatus>,
-    /// A substring of the customer's email, username or name.
-    pub customer: Option<String>,
-}
-
-/// A page of orders, newest first, and the number of matches. Only the conditions in use are in
-/// the SQL, so the `(user_id, id)` and `(status, id)` indexes serve them.
+/// A page of orders, newest first, and the number of matches. The `(user_id, id)` and
+/// `(status, id)` indexes serve the filters.
 pub async fn page(
-    db: &sqlx::SqlitePool,
+    db: &SqlitePool,
     f: &OrderFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<OrderRow>, i64), sqlx::Error> {
-    let mut conditions: Vec<&str> = Vec::new();
-    if f.user_id.is_some() {
-        conditions.push("o.user_id = ?");
-    }
-    if f.status.is_some() {
-        conditions.push("o.status = ?");
-    }
-    let pattern = f.customer.as_deref().map(|q| format!("%{}%", super::users::escape_like(q)));
-    let customer;
-    if pattern.is_some() {
-        let n = usize::from(f.user_id.is_some()) + usize::from(f.status.is_some()) + 1;
-        customer = format!(
-            "(u.email LIKE ?{n} ESCAPE '\\' OR u.username LIKE ?{n} ESCAPE '\\' OR u.name LIKE ?{n} ESCAPE '\\')"
-        );
-        conditions.push(&customer);
-    }
-    let filter =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-
-    let mut args = super::Binds::default();
-    if let Some(u) = f.user_id {
-        args.push(u);
-    }
-    if let Some(s) = f.status {
-        args.push(s.as_str());
-    }
-    if let Some(p) = pattern {
-        args.push(p);
-    }
-    let count_sql = format!("SELECT count(*) FROM {ORDER_SOURCE} {filter}");
-    let list_sql = format!("SELECT {ORDER_COLUMNS} FROM {ORDER_SOURCE} {filter} ORDER BY o.id DESC");
-    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
+    let mut filter = Filter::default();
+    filter.when("o.user_id = ?", f.user_id).when("o.status = ?", f.status).when(
+        "(u.email LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')",
+        f.customer.as_deref().map(contains_pattern),
+    );
+    let listing = Listing { columns: ORDER_COLUMNS, from: ORDER_SOURCE, order_by: "o.id DESC" };
+    page_of(db, &listing, filter, limit, offset).await
 }
 
 /// Moves the order to `to` only if its status is still one of `from` (and, with `owner`, only if
@@ -316,14 +249,14 @@ pub async fn change_status(
     from: &[OrderStatus],
     owner: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let from: Vec<&str> = from.iter().map(|s| crate::domain::ClosedSet::as_str(*s)).collect();
     let now = timestamp();
     let done = sqlx::query(
         "UPDATE orders SET status = ?1, updated_at = ?2,
             shipped_at = CASE WHEN ?1 = 'shipped' THEN ?2 ELSE shipped_at END
          WHERE id = ?3 AND status IN (SELECT value FROM json_each(?4)) AND (?5 IS NULL OR user_id = ?5)",
     )
-    .bind(to.as_str())
+    .bind(to)
     .bind(&now)
     .bind(id)
     .bind(serde_json::to_string(&from).unwrap_or_else(|_| "[]".into()))
@@ -345,35 +278,4 @@ pub async fn restock(db: impl SqliteExecutor<'_>, order_id: i64) -> Result<(), s
     .execute(db)
     .await
     .map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::OrderStatus::{self, *};
-
-    #[test]
-    fn status_machine() {
-        let all = [Pending, Confirmed, Shipped, Delivered, Cancelled];
-        let allowed = [
-            (Pending, Confirmed),
-            (Confirmed, Shipped),
-            (Shipped, Delivered),
-            (Pending, Cancelled),
-            (Confirmed, Cancelled),
-        ];
-        for from in all {
-            for to in all {
-                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} → {to:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn status_names_round_trip() {
-        for name in OrderStatus::NAMES {
-            assert_eq!(OrderStatus::parse(name).unwrap().as_str(), *name);
-        }
-        assert_eq!(OrderStatus::parse("Pending"), None);
-        assert_eq!(OrderStatus::parse("lost"), None);
-    }
 }

@@ -2,7 +2,8 @@
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
-use super::{returning, timestamp};
+use super::query::{contains_pattern, page_of, returning, timestamp, Filter, Listing};
+use crate::domain::{DisplayName, Email, Permission, Role, Username};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -11,7 +12,8 @@ pub struct UserRow {
     pub username: Option<String>,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
+    /// Comma-separated `Permission` names (see `permission_list`).
     pub permissions: String,
     pub is_active: bool,
     pub created_at: String,
@@ -21,25 +23,25 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == Role::Admin
     }
 
-    pub fn permission_list(&self) -> Vec<String> {
-        self.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    pub fn permission_list(&self) -> Vec<Permission> {
+        Permission::parse_list(&self.permissions)
     }
 
     /// An admin has every permission.
-    pub fn can(&self, permission: &str) -> bool {
-        self.is_admin() || self.permissions.split(',').any(|p| p == permission)
+    pub fn can(&self, permission: Permission) -> bool {
+        self.is_admin() || self.permission_list().contains(&permission)
     }
 }
 
 pub struct NewUser<'a> {
-    pub email: &'a str,
-    pub username: Option<&'a str>,
-    pub name: &'a str,
+    pub email: &'a Email,
+    pub username: Option<&'a Username>,
+    pub name: &'a DisplayName,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
 }
 
 pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
@@ -48,9 +50,9 @@ pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<User
         "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
     )
-    .bind(u.email)
-    .bind(u.username)
-    .bind(u.name)
+    .bind(u.email.as_str())
+    .bind(u.username.map(Username::as_str))
+    .bind(u.name.as_str())
     .bind(u.password_hash)
     .bind(u.role)
     .bind(now.clone())
@@ -62,14 +64,22 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRo
     sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(db).await
 }
 
-/// `login` is an email when it contains `@` (usernames never do), else a username.
+/// `login` is an email when it contains `@` (usernames never do), else a username. Emails are
+/// stored lowercased (Unicode) and are lowercased here the same way, in Rust: SQLite's `lower()`
+/// folds ASCII only, so `ÄNNE@…` would never find `änne@…`. Usernames are ASCII.
 pub async fn by_login(db: impl SqliteExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    let sql = if login.contains('@') {
-        "SELECT * FROM users WHERE email = lower(?)"
+    let login = login.trim();
+    if login.contains('@') {
+        sqlx::query_as("SELECT * FROM users WHERE email = ?")
+            .bind(login.to_lowercase())
+            .fetch_optional(db)
+            .await
     } else {
-        "SELECT * FROM users WHERE username = ? COLLATE NOCASE"
-    };
-    sqlx::query_as(sql).bind(login.trim()).fetch_optional(db).await
+        sqlx::query_as("SELECT * FROM users WHERE username = ? COLLATE NOCASE")
+            .bind(login)
+            .fetch_optional(db)
+            .await
+    }
 }
 
 pub async fn set_password(db: impl SqliteExecutor<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
@@ -97,7 +107,7 @@ pub async fn update(conn: &mut SqliteConnection, u: &UserRow) -> Result<UserRow,
     .bind(&u.email)
     .bind(&u.username)
     .bind(&u.name)
-    .bind(&u.role)
+    .bind(u.role)
     .bind(&u.permissions)
     .bind(u.is_active)
     .bind(timestamp())
@@ -123,24 +133,10 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
-    let pattern = q.map(|q| format!("%{}%", escape_like(q)));
-    let filter = "(?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR username LIKE ?1 ESCAPE '\\'
-                   OR name LIKE ?1 ESCAPE '\\')";
-    let mut args = super::Binds::default();
-    args.push(pattern);
-    let count_sql = format!("SELECT count(*) FROM users WHERE {filter}");
-    let list_sql = format!("SELECT * FROM users WHERE {filter} ORDER BY id");
-    super::page_of(db, &count_sql, &list_sql, args, limit, offset).await
-}
-
-/// Makes user text literal inside a LIKE pattern.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    let mut filter = Filter::default();
+    filter.when(
+        "(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')",
+        q.map(contains_pattern),
+    );
+    page_of(db, &Listing { columns: "*", from: "users", order_by: "id" }, filter, limit, offset).await
 }

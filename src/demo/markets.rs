@@ -65,7 +65,7 @@ pub async fn seed(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
+    use crate::domain::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
 
     #[test]
     fn demo_assets_pass_the_api_rules() {

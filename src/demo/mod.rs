@@ -8,6 +8,7 @@ use sqlx::SqliteConnection;
 
 use crate::config::Config;
 use crate::db::{users, Pools};
+use crate::domain::{DisplayName, Email, Role, Username};
 use crate::App;
 
 pub const ADMIN_USERNAME: &str = "admin";
@@ -26,18 +27,17 @@ pub async fn seed(config: &Config) -> Result<String, String> {
     let password = format!("demo-{}", hex::encode(rand::random::<[u8; 6]>()));
     let hash = app.hasher.hash(&password).await.map_err(|e| e.to_string())?;
     let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
-    users::insert(
-        &mut *tx,
-        &users::NewUser {
-            email: "admin@demo.stockroom.test",
-            username: Some(ADMIN_USERNAME),
-            name: "Demo Admin",
-            password_hash: &hash,
-            role: "admin",
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let email = Email::parse("admin@demo.stockroom.test")?;
+    let username = Username::parse(ADMIN_USERNAME)?;
+    let name = DisplayName::parse("Demo Admin")?;
+    let new = users::NewUser {
+        email: &email,
+        username: Some(&username),
+        name: &name,
+        password_hash: &hash,
+        role: Role::Admin,
+    };
+    users::insert(&mut *tx, &new).await.map_err(|e| e.to_string())?;
     sample_data(&mut tx).await.map_err(|e| format!("loading demo data failed: {e}"))?;
     tx.commit().await.map_err(|e| e.to_string())?;
     pools.write.close().await;

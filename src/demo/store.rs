@@ -256,10 +256,10 @@ mod tests {
         assert!((30..=40).contains(&PRODUCTS.len()));
         for (category, name, description, price, quantity) in PRODUCTS {
             assert!(CATEGORIES.iter().any(|(c, _)| c == category), "{name}: unknown category");
-            assert!(crate::domain::text(name, crate::api::catalog::PRODUCT_NAME_MAX).is_ok());
+            assert!(crate::domain::text::text(name, crate::domain::catalog::PRODUCT_NAME_MAX).is_ok());
             assert!(!description.is_empty());
-            assert!(crate::api::catalog::Cents::parse(*price).is_ok() && *price > 0);
-            assert!(crate::api::catalog::Stock::parse(*quantity).is_ok());
+            assert!(crate::domain::Cents::parse(*price).is_ok() && *price > 0);
+            assert!(crate::domain::Stock::parse(*quantity).is_ok());
         }
     }
 }

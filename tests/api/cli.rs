@@ -194,3 +194,45 @@ fn a_method_http_does_not_know_is_405_with_allow() {
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
     server.stop();
 }
+
+/// Rocket closes the pools as soon as shutdown starts; a request still hashing then found the
+/// pool closed and answered 500. It must finish against the database, and only then may the
+/// database close.
+#[test]
+fn sigterm_lets_a_request_caught_mid_hash_finish() {
+    let (_dir, db) = temp();
+    // An expensive hash (256 MiB, 8 passes), so SIGTERM lands while it runs.
+    let slow = [
+        ("STOCKROOM_ARGON2_MEMORY_KIB", "262144"),
+        ("STOCKROOM_ARGON2_ITERATIONS", "8"),
+        ("STOCKROOM_AUTH_RATE_LIMIT", "0"),
+    ];
+    let server = Server::start_with(&db, &slow);
+    let started = std::time::Instant::now();
+    let signup = json!({"email": "ann@example.com", "username": "ann", "password": PASSWORD});
+    assert_eq!(server.call("POST", "/api/auth/signup", None, Some(signup)).0, 201);
+    let hash = started.elapsed();
+    assert!(hash > std::time::Duration::from_millis(300), "the hash must be slow enough to catch: {hash:?}");
+
+    let answer = std::thread::scope(|s| {
+        let login = s.spawn(|| {
+            server.try_call(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(json!({"login": "ann", "password": PASSWORD})),
+            )
+        });
+        std::thread::sleep(hash / 3);
+        let sent = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+        assert!(sent.success());
+        login.join().unwrap()
+    });
+    let (status, body) = answer.expect("the in-flight login gets its answer");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "Login successful");
+    let (clean, log) = server.stop();
+    assert!(clean, "the server still stops cleanly; log:\n{log}");
+    assert!(!log.contains("closed pool"), "{log}");
+    assert!(log.contains("POST /api/auth/login 200"), "{log}");
+}

@@ -341,3 +341,25 @@ async fn the_wal_stays_bounded_while_readers_never_stop() {
     }
     assert!(largest <= 112 << 20, "the WAL reached {} MiB", largest >> 20);
 }
+
+#[test]
+fn closed_sets_are_documented_by_their_names_on_the_wire() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(stockroom::api::meta::ApiDoc::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let names = |s: &str| schemas[s]["enum"].clone();
+    assert_eq!(
+        names("OrderStatus"),
+        serde_json::json!(["pending", "confirmed", "shipped", "delivered", "cancelled"])
+    );
+    assert_eq!(names("Role"), serde_json::json!(["user", "admin"]));
+    assert_eq!(
+        names("Permission"),
+        serde_json::json!(["catalog:write", "orders:manage", "assets:write", "users:manage"])
+    );
+    assert_eq!(names("ProductSort"), serde_json::json!(["name", "-name", "price", "-price", "newest"]));
+    assert_eq!(
+        names("AssetSort"),
+        serde_json::json!(["symbol", "price", "-price", "marketCap", "-marketCap", "rating"])
+    );
+}

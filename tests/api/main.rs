@@ -9,6 +9,7 @@ mod auth_tokens;
 mod cli;
 mod conventions;
 mod faults;
+mod hardening;
 mod markets_assets;
 mod markets_portfolio;
 mod money;

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use stockroom::api::portfolio::{percentage, totals, valuation};
+use stockroom::domain::portfolio::{percentage, totals, valuation};
 
 use crate::helpers::{Req, TestApp};
 use crate::store_support::{add_to_cart, clerk, product};

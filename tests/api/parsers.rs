@@ -2,8 +2,9 @@
 //! accept obeys the rule and parses to itself.
 
 use proptest::prelude::*;
-use stockroom::api::assets::{Rating, Symbol};
-use stockroom::api::catalog::{Cents, ImageUrl, Stock};
+use stockroom::domain::assets::{Rating, Symbol};
+use stockroom::domain::catalog::ImageUrl;
+use stockroom::domain::{Cents, Stock};
 
 proptest! {
     #[test]

@@ -1,49 +1,4 @@
-//! Parse, don't validate: values that exist only once their checks passed, and `Fields`, which
-//! collects every problem of a request so the client hears about all of them at once.
-
-use crate::error::{ApiError, ApiResult, FieldErrors};
-
-/// Collects per-field problems; `finish` turns any into a 400 `validation_failed`.
-#[derive(Default)]
-pub struct Fields(FieldErrors);
-
-impl Fields {
-    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
-        parsed.map_err(|problem| self.add(field, problem)).ok()
-    }
-
-    /// A required value: missing is reported, present is parsed.
-    pub fn require<R, T>(
-        &mut self,
-        field: &str,
-        raw: Option<R>,
-        parse: impl FnOnce(R) -> Result<T, String>,
-    ) -> Option<T> {
-        match raw {
-            Some(raw) => self.check(field, parse(raw)),
-            None => {
-                self.add(field, "is required");
-                None
-            }
-        }
-    }
-
-    pub fn add(&mut self, field: &str, problem: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| problem.into());
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn finish(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.0))
-        }
-    }
-}
+//! Text a person types: email addresses, usernames, display names and free text.
 
 /// A trimmed, lowercased, plausible email address of at most 254 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +77,17 @@ impl DisplayName {
         text(raw, 100).map(DisplayName)
     }
 
+    /// The default name of a user with this username (it is valid display text).
+    pub fn from_username(username: &Username) -> DisplayName {
+        DisplayName(username.as_str().to_owned())
+    }
+
+    /// The default name of a user without a username: the email's local part (at most 64
+    /// characters of letters, digits and punctuation, so valid display text).
+    pub fn from_email(email: &Email) -> DisplayName {
+        DisplayName(email.local_part().to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -146,41 +112,31 @@ pub fn text(raw: &str, max: usize) -> Result<String, String> {
     Ok(t.to_owned())
 }
 
-/// The password rules of this instance: a length range and a minimum zxcvbn score.
-#[derive(Debug, Clone, Copy)]
-pub struct PasswordPolicy {
-    pub min_length: usize,
-    pub min_score: u8,
+/// Optional text: blank means none.
+pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        text(raw, max).map(Some)
+    }
 }
 
-pub const MAX_PASSWORD_LENGTH: usize = 128;
+/// Most characters of a description.
+pub const DESCRIPTION_MAX: usize = 5000;
 
-impl PasswordPolicy {
-    /// Length first, then strength; the estimator's own feedback is the message. `related` are
-    /// the user's email, username and name, which make a password guessable.
-    pub fn check(&self, password: &str, related: &[&str]) -> Result<(), String> {
-        let len = password.chars().count();
-        if len < self.min_length || len > MAX_PASSWORD_LENGTH {
-            return Err(format!("must be {} to {MAX_PASSWORD_LENGTH} characters", self.min_length));
-        }
-        if self.min_score == 0 {
-            return Ok(());
-        }
-        let estimate = zxcvbn::zxcvbn(password, related);
-        if u8::from(estimate.score()) >= self.min_score {
-            return Ok(());
-        }
-        let mut reason = String::from("is too easy to guess");
-        if let Some(feedback) = estimate.feedback() {
-            if let Some(w) = feedback.warning() {
-                reason = format!("is too easy to guess: {w}");
-            }
-            if let Some(s) = feedback.suggestions().first() {
-                reason = format!("{reason}. {s}");
-            }
-        }
-        Err(reason)
+/// Optional free text: trimmed, blank means none; newlines and tabs are allowed.
+pub fn description(raw: &str) -> Result<Option<String>, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
     }
+    if t.chars().count() > DESCRIPTION_MAX {
+        return Err(format!("must be at most {DESCRIPTION_MAX} characters"));
+    }
+    if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(Some(t.to_owned()))
 }
 
 #[cfg(test)]
@@ -223,19 +179,6 @@ mod tests {
         }
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn password_policy_never_panics(raw in "\\PC{0,140}", min_length in 1usize..20, min_score in 0u8..=4) {
-            let policy = PasswordPolicy { min_length, min_score };
-            let len = raw.chars().count();
-            match policy.check(&raw, &["someone@example.com"]) {
-                Ok(()) => prop_assert!(len >= min_length && len <= MAX_PASSWORD_LENGTH),
-                Err(reason) => prop_assert!(!reason.is_empty()),
-            }
-        }
-    }
-
     #[test]
     fn emails() {
         assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
@@ -255,13 +198,10 @@ mod tests {
     }
 
     #[test]
-    fn passwords() {
-        let policy = PasswordPolicy { min_length: 8, min_score: 2 };
-        assert!(policy.check("short", &[]).is_err());
-        assert!(policy.check("password", &[]).unwrap_err().contains("too easy"));
-        assert!(policy.check("correct horse battery staple", &[]).is_ok());
-        assert!(policy.check(&"x".repeat(129), &[]).is_err());
-        let off = PasswordPolicy { min_length: 8, min_score: 0 };
-        assert!(off.check("password", &[]).is_ok());
+    fn descriptions() {
+        assert_eq!(description("  ").unwrap(), None);
+        assert_eq!(description(" two\nlines ").unwrap().as_deref(), Some("two\nlines"));
+        assert!(description("bell\u{7}").is_err());
+        assert!(description(&"x".repeat(DESCRIPTION_MAX + 1)).is_err());
     }
 }

@@ -1,10 +1,17 @@
-//! The one error type of the API, its JSON shape, and the catchers that give every failure under
-//! `/api` that shape (unknown routes, wrong methods, guard failures, panics).
+//! The one error type of the API, its JSON shape, and the catcher that gives every failure under
+//! `/api` that shape (unknown routes, wrong methods, guard failures, panics). How database
+//! errors map to statuses is in `database`; which methods a path has (for 405) in
+//! `allowed_methods`.
+
+mod allowed_methods;
+mod database;
+
+use allowed_methods::{allowed_methods, route_methods};
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use rocket::http::{Header, Method, Status};
+use rocket::http::{Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::Json;
@@ -125,41 +132,6 @@ impl ApiError {
     }
 }
 
-/// Unique-constraint violations are the one place database errors become 409s.
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                let msg = db.message();
-                let (code, what) = if msg.contains("users.email") {
-                    ("email_taken", "That email is already registered.")
-                } else if msg.contains("users.username") {
-                    ("username_taken", "That username is taken.")
-                } else if msg.contains(".name") {
-                    ("name_taken", "That name is already used.")
-                } else if msg.contains(".symbol") {
-                    ("symbol_taken", "That symbol is already listed.")
-                } else {
-                    ("already_exists", "It already exists.")
-                };
-                return ApiError::conflict(code, what);
-            }
-            let msg = db.message();
-            if msg.contains("database is locked")
-                || msg.contains("readonly")
-                || msg.contains("disk is full")
-                || msg.contains("disk I/O error")
-            {
-                return ApiError::Unavailable(msg.to_owned());
-            }
-        }
-        if matches!(e, sqlx::Error::PoolTimedOut) {
-            return ApiError::Unavailable(e.to_string());
-        }
-        ApiError::Internal(e.to_string())
-    }
-}
-
 /// `{"error": {"code", "message", "fields", "requestId"}}`: `fields` is an object on every 400
 /// (empty when no single field is to blame) and null otherwise; `requestId` is set on 5xx.
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,51 +228,4 @@ pub fn api_catcher(status: Status, req: &Request<'_>) -> ApiError {
         503 => ApiError::Unavailable(format!("status {status}")),
         _ => ApiError::Internal(format!("unhandled status {status}")),
     }
-}
-
-/// For a 404: the methods of the routes matching this path, unless one has the request's method.
-fn allowed_methods(req: &Request<'_>) -> Option<String> {
-    route_methods(req).filter(|allow| !allow.split(", ").any(|m| m == req.method().as_str()))
-}
-
-/// The methods of the mounted API routes whose path matches this request's, if any.
-fn route_methods(req: &Request<'_>) -> Option<String> {
-    let path: Vec<&str> = req.uri().path().segments().collect();
-    let mut methods: Vec<Method> =
-        // Only API routes: the web app's catch-all `GET /<path..>` would match anything.
-        req.rocket()
-            .routes()
-            .filter(|r| r.uri.path().starts_with("/api/") && path_matches(r.uri.path(), &path))
-            .map(|r| r.method)
-            .collect();
-    if methods.is_empty() {
-        return None;
-    }
-    if methods.contains(&Method::Get) {
-        methods.push(Method::Head);
-    }
-    methods.sort_by_key(|m| m.as_str());
-    methods.dedup();
-    Some(methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))
-}
-
-fn path_matches(pattern: &str, path: &[&str]) -> bool {
-    let pat: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    if pat.last().is_some_and(|s| s.ends_with("..>")) {
-        return path.len() >= pat.len() - 1
-            && pat[..pat.len() - 1].iter().zip(path).all(|(p, s)| seg_matches(p, s));
-    }
-    pat.len() == path.len() && pat.iter().zip(path).all(|(p, s)| seg_matches(p, s))
-}
-
-/// Every dynamic segment of an API route is an integer id, so `/api/assets/prices` is not an
-/// asset path and a PATCH there is a 405 (Allow: PUT), not a 404 for an asset called "prices".
-fn seg_matches(pattern: &str, seg: &str) -> bool {
-    if pattern.ends_with("..>") {
-        return true;
-    }
-    if pattern.starts_with('<') && pattern.ends_with('>') {
-        return seg.parse::<i64>().is_ok();
-    }
-    pattern == seg
 }

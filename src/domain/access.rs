@@ -1,0 +1,66 @@
+//! Who may do what: roles and permissions. An admin has every permission.
+
+use super::closed_set::{closed_set, ClosedSet};
+
+closed_set! {
+    /// A user's role.
+    pub enum Role {
+        User = "user",
+        Admin = "admin",
+    }
+}
+
+closed_set! {
+    /// A permission a user may be granted.
+    pub enum Permission {
+        CatalogWrite = "catalog:write",
+        OrdersManage = "orders:manage",
+        AssetsWrite = "assets:write",
+        UsersManage = "users:manage",
+    }
+}
+
+impl Permission {
+    /// A set of permissions as stored: comma-separated names in `Permission::ALL` order.
+    /// Unknown names (none are ever written) are skipped.
+    pub fn parse_list(stored: &str) -> Vec<Permission> {
+        let names: Vec<&str> = stored.split(',').collect();
+        Permission::ALL.iter().copied().filter(|p| names.contains(&p.as_str())).collect()
+    }
+
+    /// The stored form of a set of permissions.
+    pub fn join(list: &[Permission]) -> String {
+        Permission::ALL.iter().filter(|p| list.contains(p)).map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Names as a client sent them → the set, or the problem naming the unknown ones.
+    pub fn parse_names(names: &[String]) -> Result<Vec<Permission>, String> {
+        let unknown: Vec<&str> =
+            names.iter().map(String::as_str).filter(|n| Permission::parse(n).is_none()).collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "unknown permission(s): {}; known: {}",
+                unknown.join(", "),
+                Permission::names()
+            ));
+        }
+        Ok(Permission::ALL.iter().copied().filter(|p| names.iter().any(|n| n == p.as_str())).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_lists_round_trip() {
+        let list = Permission::parse_list("users:manage,catalog:write");
+        assert_eq!(list, [Permission::CatalogWrite, Permission::UsersManage]);
+        assert_eq!(Permission::join(&list), "catalog:write,users:manage");
+        assert_eq!(Permission::parse_list(""), []);
+        let names = vec!["assets:write".to_owned(), "root".to_owned()];
+        assert!(Permission::parse_names(&names).unwrap_err().contains("root"));
+        assert_eq!(Role::parse("admin"), Some(Role::Admin));
+        assert_eq!(Role::names(), "user, admin");
+    }
+}

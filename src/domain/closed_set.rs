@@ -1,0 +1,85 @@
+//! Closed sets of names, each spelled once.
+
+/// A closed set of names (statuses, sort orders, roles, permissions): one enum whose variants
+/// are the only values. `closed_set!` spells each name once and derives from it the serde and
+/// OpenAPI forms, parsing, and the database encoding.
+pub trait ClosedSet: Copy + Eq + Sized + 'static {
+    /// Every value, in a stable order.
+    const ALL: &'static [Self];
+
+    fn as_str(self) -> &'static str;
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == name)
+    }
+
+    /// Every name, comma-separated, for messages.
+    fn names() -> String {
+        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Declares a closed set: `closed_set! { /// docs  pub enum Name { Variant = "name", ... } }`.
+macro_rules! closed_set {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $crate::domain::closed_set::ClosedSet for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        // By hand: utoipa's derive does not see a `serde(rename)` whose value comes from a macro
+        // argument, and would document the variant names instead of the names on the wire.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($crate::domain::closed_set::ClosedSet::as_str(*self))
+            }
+        }
+
+        impl sqlx::Type<sqlx::Sqlite> for $name {
+            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+                <&str as sqlx::Type<sqlx::Sqlite>>::type_info()
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for $name {
+            fn encode_by_ref(&self, buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>) -> sqlx::encode::IsNull {
+                <&str as sqlx::Encode<'q, sqlx::Sqlite>>::encode($crate::domain::closed_set::ClosedSet::as_str(*self), buf)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $name {
+            fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let name = <&str as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value)?;
+                <$name as $crate::domain::closed_set::ClosedSet>::parse(name)
+                    .ok_or_else(|| format!("unknown {} {name:?}", stringify!($name)).into())
+            }
+        }
+    };
+}
+pub(crate) use closed_set;
