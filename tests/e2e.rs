@@ -248,8 +248,15 @@ impl Browser {
         entries.iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].to_string()).collect()
     }
 
-    async fn close(mut self) {
-        let _ = self.client.close().await;
+    /// Ends the WebDriver session (Chromium quits); dropping the Browser then stops chromedriver.
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Also when a test panics before `close`: a Chromium whose chromedriver is gone quits.
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
