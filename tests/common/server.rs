@@ -137,11 +137,22 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status and everything logged.
+    /// (A server a test never stopped — it failed first — is killed when dropped; see `Drop`.)
     pub fn stop(mut self) -> (bool, String) {
         Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         let status = self.child.wait().unwrap();
         std::thread::sleep(Duration::from_millis(100));
         let log = self.log.lock().unwrap().clone();
         (status.success(), log)
+    }
+}
+
+/// A test that fails before it stops its server must not leave the process running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
