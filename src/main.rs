@@ -6,12 +6,8 @@ use stockroom::config::{self, Config, Overrides};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Writing each request's log line to stderr on the async worker that served it cost about a
-    // seventh of the cached product list's throughput; a writer thread takes the write off the
-    // request path. Not lossy: under a flood a full buffer waits rather than dropping lines
-    // (the failed-login lines feed fail2ban). The guard flushes what is queued at exit.
-    let (writer, _flush_at_exit) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    // Lines are buffered and flushed in batches (see `logging`); the guard flushes at exit.
+    let (writer, _flush_at_exit) = stockroom::logging::BufferedStderr::start();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
