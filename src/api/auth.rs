@@ -87,9 +87,6 @@ pub struct Session {
     current: bool,
 }
 
-/// Live sessions one user may have; a new one beyond that revokes the oldest.
-pub const MAX_SESSIONS: i64 = 100;
-
 /// Creates a session row (revoking the oldest beyond `MAX_SESSIONS`), signs its token and sets
 /// the cookie.
 async fn start_session(
@@ -101,12 +98,10 @@ async fn start_session(
 ) -> ApiResult<String> {
     let now = chrono::Utc::now().timestamp();
     let ip = client.ip.to_string();
-    let mut tx = db.write.begin().await?;
+    // The `sessions_cap` trigger (migration 0004) revokes the oldest beyond `MAX_SESSIONS`.
     let session =
-        sessions::insert(&mut *tx, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
+        sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
             .await?;
-    sessions::keep_newest(&mut *tx, user.id, MAX_SESSIONS).await?;
-    tx.commit().await?;
     let token = tokens.issue(user, session.id, now);
     cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
     Ok(token)

@@ -4,7 +4,6 @@
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
-use sqlx::{Sqlite, Transaction};
 use utoipa::ToSchema;
 
 use super::body::Body;
@@ -49,7 +48,8 @@ impl Cart {
         Cart::sum(lines).ok_or_else(|| ApiError::internal("cart total overflows i64"))
     }
 
-    /// `None` when a total would not fit in 64-bit cents.
+    /// `None` when a total would not fit in 64-bit cents (refused at every cart change, but a
+    /// later price rise can still get there).
     fn sum(lines: Vec<CartLineRow>) -> Option<Cart> {
         let mut cart = Cart { items: Vec::with_capacity(lines.len()), total_quantity: 0, total: 0 };
         for line in lines {
@@ -102,21 +102,15 @@ async fn current(db: &Db, user_id: i64) -> ApiResult<Json<Cart>> {
     Cart::from_lines(cart::lines(&db.read, user_id).await?).map(Json)
 }
 
-/// Commits a change the caller made in `tx` only if the cart's totals still fit in 64-bit
-/// cents; otherwise nothing is saved and the 400 names `quantity`.
-async fn commit_if_it_adds_up(mut tx: Transaction<'_, Sqlite>, user_id: i64) -> ApiResult<Json<Cart>> {
-    let Some(totals) = Cart::sum(cart::lines(&mut *tx, user_id).await?) else {
-        tx.rollback().await?;
-        return Err(ApiError::field("quantity", "would make the cart's total too large"));
-    };
-    tx.commit().await?;
-    Ok(Json(totals))
-}
-
-/// 409 saying how many are left.
-async fn not_enough(db: &Db, user_id: i64, product_id: i64) -> ApiResult<ApiError> {
+/// Why a change that would make the line `wanted` units changed nothing: 409 saying how many
+/// are left, or — when the stock covers it — a 400 naming `quantity`, since then it was the
+/// cart's total that would not fit in 64-bit cents.
+async fn refused(db: &Db, user_id: i64, product_id: i64, wanted: impl Fn(i64) -> i64) -> ApiResult<ApiError> {
     let p = catalog::product(&db.read, product_id).await?.ok_or(ApiError::NotFound("Product"))?;
     let held = cart::line_quantity(&db.read, user_id, product_id).await?.unwrap_or(0);
+    if wanted(held) <= p.quantity {
+        return Ok(ApiError::field("quantity", "would make the cart's total too large"));
+    }
     let held = if held > 0 { format!(" (your cart holds {held})") } else { String::new() };
     Ok(ApiError::conflict(
         "insufficient_stock",
@@ -154,12 +148,10 @@ pub async fn add_to_cart(auth: AuthUser, db: &Db, body: Body<CartAdd>) -> ApiRes
     let (Some(product_id), Some(quantity)) = (product_id, quantity) else {
         unreachable!("checked by finish")
     };
-    let mut tx = db.write.begin().await?;
-    if !cart::add(&mut *tx, auth.id(), product_id, quantity).await? {
-        tx.rollback().await?;
-        return Err(not_enough(db, auth.id(), product_id).await?);
+    if !cart::add(&db.write, auth.id(), product_id, quantity).await? {
+        return Err(refused(db, auth.id(), product_id, |held| held + quantity).await?);
     }
-    commit_if_it_adds_up(tx, auth.id()).await
+    current(db, auth.id()).await
 }
 
 /// Set the quantity of a line already in the cart; 0 removes it.
@@ -180,20 +172,18 @@ pub async fn set_quantity(
     let quantity = f.require("quantity", body.0.quantity, |q| Stock::parse(q).map(Stock::get));
     f.finish()?;
     let quantity = quantity.expect("checked by finish");
-    let mut tx = db.write.begin().await?;
     let changed = if quantity == 0 {
-        cart::remove(&mut *tx, auth.id(), product_id).await?
+        cart::remove(&db.write, auth.id(), product_id).await?
     } else {
-        cart::set(&mut *tx, auth.id(), product_id, quantity).await?
+        cart::set(&db.write, auth.id(), product_id, quantity).await?
     };
-    if changed {
-        return commit_if_it_adds_up(tx, auth.id()).await;
+    if !changed {
+        if cart::line_quantity(&db.read, auth.id(), product_id).await?.is_none() {
+            return Err(ApiError::NotFound("Cart item"));
+        }
+        return Err(refused(db, auth.id(), product_id, |_| quantity).await?);
     }
-    tx.rollback().await?;
-    if cart::line_quantity(&db.read, auth.id(), product_id).await?.is_none() {
-        return Err(ApiError::NotFound("Cart item"));
-    }
-    Err(not_enough(db, auth.id(), product_id).await?)
+    current(db, auth.id()).await
 }
 
 /// Remove one line.

@@ -27,8 +27,11 @@ pub async fn lines(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<Vec<Cart
     .await
 }
 
-/// Adds `quantity` to the user's line for the product (creating it), only if the product exists
-/// and the new line quantity stays within its stock. False when nothing changed.
+/// Adds `quantity` to the user's line for the product (creating it), only if the product exists,
+/// the new line quantity stays within its stock, and the cart's total still fits in 64-bit cents
+/// (a line is at most 10^17 cents, so only the sum can overflow; SQLite turns an overflowing
+/// integer sum into a REAL, which then compares above the limit). One statement, so the check
+/// and the change can't be separated by another request. False when nothing changed.
 pub async fn add(
     db: impl SqliteExecutor<'_>,
     user_id: i64,
@@ -40,6 +43,9 @@ pub async fn add(
          SELECT ?1, p.id, ?3, ?4 FROM products p
          WHERE p.id = ?2 AND p.quantity >= ?3 + COALESCE(
              (SELECT quantity FROM cart_items WHERE user_id = ?1 AND product_id = ?2), 0)
+           AND COALESCE((SELECT sum(ci.quantity * c.price) FROM cart_items ci
+                         JOIN products c ON c.id = ci.product_id WHERE ci.user_id = ?1), 0)
+               + p.price * ?3 <= 9223372036854775807
          ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity",
     )
     .bind(user_id)
@@ -51,8 +57,9 @@ pub async fn add(
     Ok(done.rows_affected() == 1)
 }
 
-/// Sets the quantity of an existing line, only within the product's stock. False when nothing
-/// changed (no such line, or not enough stock).
+/// Sets the quantity of an existing line, only within the product's stock and while the cart's
+/// total fits in 64-bit cents (as `add`). False when nothing changed (no such line, not enough
+/// stock, or too large a total).
 pub async fn set(
     db: impl SqliteExecutor<'_>,
     user_id: i64,
@@ -61,7 +68,10 @@ pub async fn set(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE cart_items SET quantity = ?3 WHERE user_id = ?1 AND product_id = ?2
-         AND ?3 <= (SELECT quantity FROM products WHERE id = ?2)",
+         AND ?3 <= (SELECT quantity FROM products WHERE id = ?2)
+         AND COALESCE((SELECT sum(ci.quantity * c.price) FROM cart_items ci JOIN products c
+                       ON c.id = ci.product_id WHERE ci.user_id = ?1 AND ci.product_id <> ?2), 0)
+             + (SELECT price FROM products WHERE id = ?2) * ?3 <= 9223372036854775807",
     )
     .bind(user_id)
     .bind(product_id)

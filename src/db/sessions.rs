@@ -107,19 +107,6 @@ pub async fn revoke_all(
         .map(|_| ())
 }
 
-/// Revokes all but the user's `keep` newest sessions (the cap on live sessions).
-pub async fn keep_newest(db: impl SqliteExecutor<'_>, user_id: i64, keep: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM sessions WHERE user_id = ?1 AND id NOT IN
-         (SELECT id FROM sessions WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)",
-    )
-    .bind(user_id)
-    .bind(keep)
-    .execute(db)
-    .await
-    .map(|_| ())
-}
-
 pub async fn purge_expired(db: impl SqliteExecutor<'_>, now_unix: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now_unix).execute(db).await?;
     Ok(done.rows_affected())
