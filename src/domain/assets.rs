@@ -31,10 +31,6 @@ impl Symbol {
         }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_inner(self) -> String {
         self.0
     }
