@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
-use crate::db::{sessions, users, Pools};
+use crate::db::{display_url, sessions, users, Pool, Pools, Target};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::ApiError;
 use crate::App;
@@ -109,7 +109,7 @@ fn describe(e: ApiError) -> String {
 }
 
 async fn open(config: &Config) -> Result<Pools, String> {
-    Pools::open(&config.database).await.map_err(|e| e.to_string())
+    Pools::open(&config.database, 2).await.map_err(|e| e.to_string())
 }
 
 pub async fn admin_create(
@@ -147,7 +147,7 @@ pub async fn admin_create(
     )
     .await
     .map_err(|e| describe(e.into()))?;
-    pools.write.close().await;
+    pools.close().await;
     Ok(format!("Created admin {} (id {}).", user.email, user.id))
 }
 
@@ -162,14 +162,23 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
         .ok_or_else(|| format!("no user {login}"))?;
     let hash = app.hasher.hash(password).await.map_err(describe)?;
     let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
-    users::set_password(&mut *tx, user.id, &hash).await.map_err(|e| e.to_string())?;
-    sessions::revoke_all(&mut *tx, user.id, None).await.map_err(|e| e.to_string())?;
+    users::set_password(&mut tx, user.id, &hash).await.map_err(|e| e.to_string())?;
+    sessions::revoke_all(&mut tx, user.id, None).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("Password set for {}; their sessions were revoked.", user.email))
 }
 
-/// `VACUUM INTO`: a consistent, compact copy, taken while the server may be writing.
+/// `VACUUM INTO`: a consistent, compact copy, taken while the server may be writing. Postgres
+/// has its own tools for that.
 pub async fn backup(config: Config, out: &Path) -> Result<String, String> {
+    if let Target::Postgres(url) = Target::of(&config.database) {
+        return Err(format!(
+            "backup copies a SQLite file; {} is a PostgreSQL database: use pg_dump (for example \
+             `pg_dump --format=custom --file=stockroom.dump '{}'`) or your provider's snapshots",
+            display_url(&url),
+            display_url(&url)
+        ));
+    }
     if !config.database.exists() {
         return Err(format!("no database at {}", crate::db::display_path(&config.database)));
     }
@@ -178,9 +187,10 @@ pub async fn backup(config: Config, out: &Path) -> Result<String, String> {
     }
     let pools = open(&config).await?;
     let target = out.to_str().ok_or("the output path is not valid UTF-8")?;
-    sqlx::query("VACUUM INTO ?")
+    let Pool::Sqlite(write) = &pools.write else { unreachable!("a SQLite target") };
+    sqlx::query("VACUUM INTO $1")
         .bind(target)
-        .execute(&pools.write)
+        .execute(write)
         .await
         .map_err(|e| format!("backup failed: {e}"))?;
     Ok(format!("Backed up {} to {}.", crate::db::display_path(&config.database), out.display()))

@@ -12,7 +12,10 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Config {
+    /// A SQLite file path, or a `postgres://` / `postgresql://` URL (see `db::Target`).
     pub database: PathBuf,
+    /// The size of the Postgres pool (SQLite uses one writer and four readers).
+    pub db_max_connections: u32,
     pub jwt_secret: Option<String>,
     pub token_ttl: u64,
     pub cookie_secure: CookieSecure,
@@ -34,6 +37,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database: PathBuf::from("stockroom.db"),
+            db_max_connections: 10,
             jwt_secret: None,
             token_ttl: 604_800,
             cookie_secure: CookieSecure::Auto,
@@ -166,6 +170,9 @@ impl Config {
             if secret.len() < 32 {
                 return bad("jwt_secret", "must be at least 32 bytes long");
             }
+        }
+        if self.db_max_connections == 0 {
+            return bad("db_max_connections", "must be at least 1");
         }
         if self.token_ttl == 0 {
             return bad("token_ttl", "must be at least 1 second");

@@ -22,7 +22,7 @@ pub fn start() -> AdHoc {
 }
 
 /// Expired sessions are dead already; this only keeps the table small.
-async fn purge_sessions(write: sqlx::SqlitePool) {
+async fn purge_sessions(write: db::Pool) {
     loop {
         if write.is_closed() {
             return;

@@ -60,6 +60,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let config = Config::from_figment(&figment)?;
     let figment = figment
         .merge(("databases.stockroom.url", &config.database))
+        .merge(("databases.stockroom.max_connections", config.db_max_connections))
         .merge(("ident", "Stockroom"))
         // We derive the client address ourselves, honouring `trusted_proxies`.
         .merge(("ip_header", false));
@@ -104,6 +105,6 @@ async fn announce(rocket: &Rocket<rocket::Orbit>) {
         env!("CARGO_PKG_VERSION"),
         c.address,
         c.port,
-        db::display_path(&app.config.database)
+        db::display(&app.config.database)
     );
 }

@@ -48,9 +48,10 @@ fn serve(figment: rocket::figment::Figment, demo: bool) -> Result<String, String
     // Open (and migrate) once before launching, so that a refused database file is reported
     // in one plain sentence with a non-zero exit, whatever the log level.
     rocket::execute(async {
-        let pools = stockroom::db::Pools::open(&config.database).await.map_err(|e| e.to_string())?;
-        pools.write.close().await;
-        pools.read.close().await;
+        let pools = stockroom::db::Pools::open(&config.database, config.db_max_connections)
+            .await
+            .map_err(|e| e.to_string())?;
+        pools.close().await;
         Ok::<_, String>(())
     })?;
     if demo {

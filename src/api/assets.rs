@@ -175,7 +175,7 @@ pub async fn update(
     f.finish()?;
 
     let mut tx = db.write.begin().await?;
-    let current = assets::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("Asset"))?;
+    let current = assets::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("Asset"))?;
     let mut v = AssetValues::from(current);
     if let Some(s) = symbol {
         v.symbol = s.into_inner();
@@ -195,7 +195,7 @@ pub async fn update(
     if let Some(s) = sector {
         v.sector = s;
     }
-    let updated = assets::update(&mut *tx, id, &v).await?.ok_or(ApiError::NotFound("Asset"))?;
+    let updated = assets::update(&mut tx, id, &v).await?.ok_or(ApiError::NotFound("Asset"))?;
     tx.commit().await?;
     Ok(Json(updated.into()))
 }
@@ -247,7 +247,7 @@ pub async fn update_prices(
                 assets::set_price(&mut tx, symbol, *price).await?.map(|a| updated.push(Asset::from(a)))
             }
             // The price is already reported; still say whether the symbol exists.
-            None => assets::id_of(&mut *tx, symbol).await?.map(|_| ()),
+            None => assets::id_of(&mut tx, symbol).await?.map(|_| ()),
         };
         if found.is_none() {
             f.add(&format!("[{i}].symbol"), format!("no asset has the symbol {symbol}"));

@@ -23,11 +23,15 @@ pub fn routes() -> Vec<rocket::Route> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     /// `ok`, or `degraded` when the database does not answer.
     status: &'static str,
     version: &'static str,
     database: &'static str,
+    /// Which engine serves the data: `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    database_kind: &'static str,
     /// ISO 4217 code all prices are in (as integer cents).
     currency: String,
 }
@@ -37,11 +41,12 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, description = "The database does not answer", body = Health)))]
 #[get("/health")]
 pub async fn health(db: &Db, app: &State<App>) -> Custom<Json<Health>> {
-    let ok = sqlx::query("SELECT 1").execute(&db.read).await.is_ok();
+    let ok = crate::db::ping(&db.read).await;
     let body = Health {
         status: if ok { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         database: if ok { "ok" } else { "unavailable" },
+        database_kind: db.kind().as_str(),
         currency: app.config.currency.clone(),
     };
     Custom(if ok { Status::Ok } else { Status::ServiceUnavailable }, Json(body))

@@ -302,13 +302,13 @@ async fn transition(
     owner: Option<i64>,
 ) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
-    if !orders::change_status(&mut *tx, id, to, from, owner).await? {
-        let current = orders::order(&mut *tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
+    if !orders::change_status(&mut tx, id, to, from, owner).await? {
+        let current = orders::order(&mut tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
         tx.rollback().await?;
         return Err(invalid_transition(current.status, to));
     }
     if to == OrderStatus::Cancelled {
-        orders::restock(&mut *tx, id).await?;
+        orders::restock(&mut tx, id).await?;
     }
     tx.commit().await?;
     Ok(())

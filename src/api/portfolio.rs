@@ -143,7 +143,7 @@ pub async fn create(auth: AuthUser, db: &Db, body: Body<NewHolding>) -> ApiResul
             _ => e.into(),
         })?
         .ok_or(ApiError::NotFound("Asset"))?;
-    let row = portfolio::holding(&mut *tx, auth.id(), id).await?.ok_or_else(not_found)?;
+    let row = portfolio::holding(&mut tx, auth.id(), id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(Custom(Status::Created, Json(holding(row)?)))
 }
@@ -165,7 +165,7 @@ pub async fn update(auth: AuthUser, db: &Db, id: i64, body: Body<HoldingPatch>) 
     if !portfolio::update_holding(&mut tx, auth.id(), id, qty, cost).await? {
         return Err(not_found());
     }
-    let row = portfolio::holding(&mut *tx, auth.id(), id).await?.ok_or_else(not_found)?;
+    let row = portfolio::holding(&mut tx, auth.id(), id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(Json(holding(row)?))
 }

@@ -162,8 +162,8 @@ pub async fn change_password(
     confirm(&app.hasher, &app.limits, client.ip, u, "currentPassword", Some(&current)).await?;
     let hash = app.hasher.hash(&new).await?;
     let mut tx = db.write.begin().await?;
-    users::set_password(&mut *tx, u.id, &hash).await?;
-    sessions::revoke_all(&mut *tx, u.id, Some(auth.session_id)).await?;
+    users::set_password(&mut tx, u.id, &hash).await?;
+    sessions::revoke_all(&mut tx, u.id, Some(auth.session_id)).await?;
     tx.commit().await?;
     Ok(Json(Message::new("Password changed")))
 }
@@ -286,12 +286,12 @@ fn may_act_on(auth: &AuthUser, target: &UserRow) -> ApiResult<()> {
 
 async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
-    let user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    let user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
     may_act_on(auth, &user)?;
-    if user.is_admin() && user.is_active && users::other_active_admins(&mut *tx, id).await? == 0 {
+    if user.is_admin() && user.is_active && users::other_active_admins(&mut tx, id).await? == 0 {
         return Err(last_admin());
     }
-    users::delete(&mut *tx, id).await?;
+    users::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -343,7 +343,7 @@ async fn apply_patch(
     }
 
     let mut tx = db.write.begin().await?;
-    let mut user = users::by_id(&mut *tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    let mut user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
     may_act_on(auth, &user)?;
     if role.is_some_and(|r| r != user.role) && !by_admin {
         return Err(ApiError::Forbidden("Only an admin may change a role."));
@@ -384,13 +384,13 @@ async fn apply_patch(
     }
     if was_active_admin
         && !(user.is_admin() && user.is_active)
-        && users::other_active_admins(&mut *tx, id).await? == 0
+        && users::other_active_admins(&mut tx, id).await? == 0
     {
         return Err(last_admin());
     }
     let updated = users::update(&mut tx, &user).await?;
     if !updated.is_active {
-        sessions::revoke_all(&mut *tx, id, None).await?;
+        sessions::revoke_all(&mut tx, id, None).await?;
     }
     tx.commit().await?;
     Ok(updated.into())

@@ -75,7 +75,7 @@ pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult
         return Err(ApiError::NotFound("Asset"));
     }
     let entry =
-        watchlist::watch_entry(&mut *tx, auth.id(), asset_id).await?.ok_or(ApiError::NotFound("Asset"))?;
+        watchlist::watch_entry(&mut tx, auth.id(), asset_id).await?.ok_or(ApiError::NotFound("Asset"))?;
     tx.commit().await?;
     Ok(Custom(Status::Created, Json(entry.into())))
 }

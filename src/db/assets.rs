@@ -1,9 +1,6 @@
 //! Queries on `assets`: the screener, single assets and price updates.
 
-use sqlx::query::QueryAs;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Sqlite, SqliteConnection, SqliteExecutor, SqlitePool};
-
+use super::engine::{with_conn, Ex, Pool, Tx};
 use super::query::{contains_pattern, page_of, returning, returning_optional, timestamp, Filter, Listing};
 use crate::domain::assets::{rating_rank, AssetSort, Screen};
 
@@ -45,60 +42,71 @@ impl From<AssetRow> for AssetValues {
 
 const COLUMNS: &str = "id, symbol, name, price, market_cap, rating, sector, updated_at";
 
-pub async fn insert(db: impl SqliteExecutor<'_>, a: &AssetValues) -> Result<AssetRow, sqlx::Error> {
+/// Binds the eight editable columns ($1-$8), in the order `insert` and `update` list them.
+macro_rules! bind_values {
+    ($query:expr, $a:expr) => {
+        $query
+            .bind(&$a.symbol)
+            .bind(&$a.name)
+            .bind($a.price)
+            .bind($a.market_cap)
+            .bind(&$a.rating)
+            .bind(rating_rank($a.rating.as_deref()))
+            .bind(&$a.sector)
+            .bind(timestamp())
+    };
+}
+
+pub async fn insert(db: impl Into<Ex<'_>>, a: &AssetValues) -> Result<AssetRow, sqlx::Error> {
     let sql = format!(
         "INSERT INTO assets (symbol, name, price, market_cap, rating, rating_rank, sector, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
     );
-    returning(bind_values(sqlx::query_as(&sql), a), db).await
+    with_conn!(db, |c| returning(bind_values!(sqlx::query_as(&sql), a), c).await)
 }
 
-/// Binds the eight editable columns, in the order `insert` and `update` list them.
-fn bind_values<'q>(
-    query: QueryAs<'q, Sqlite, AssetRow, SqliteArguments<'q>>,
-    a: &'q AssetValues,
-) -> QueryAs<'q, Sqlite, AssetRow, SqliteArguments<'q>> {
-    query
-        .bind(&a.symbol)
-        .bind(&a.name)
-        .bind(a.price)
-        .bind(a.market_cap)
-        .bind(&a.rating)
-        .bind(rating_rank(a.rating.as_deref()))
-        .bind(&a.sector)
-        .bind(timestamp())
+pub async fn by_id(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<AssetRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1");
+    with_conn!(db, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
-pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<AssetRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM assets WHERE id = ?")).bind(id).fetch_optional(db).await
+/// As `by_id`, in a write transaction that will change the row (see `users::lock`).
+pub async fn lock(tx: &mut Tx, id: i64) -> Result<Option<AssetRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1{}", tx.kind().for_update());
+    with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
-pub async fn id_of(db: impl SqliteExecutor<'_>, symbol: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM assets WHERE symbol = ?").bind(symbol).fetch_optional(db).await
+pub async fn id_of(db: impl Into<Ex<'_>>, symbol: &str) -> Result<Option<i64>, sqlx::Error> {
+    with_conn!(db, |c| sqlx::query_scalar("SELECT id FROM assets WHERE symbol = $1")
+        .bind(symbol)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Every column at once; callers start from the current row. `None` when the asset is gone.
 pub async fn update(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     a: &AssetValues,
 ) -> Result<Option<AssetRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE assets SET symbol = ?, name = ?, price = ?, market_cap = ?, rating = ?, rating_rank = ?,
-         sector = ?, updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
+        "UPDATE assets SET symbol = $1, name = $2, price = $3, market_cap = $4, rating = $5, rating_rank = $6,
+         sector = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
     );
-    returning_optional(bind_values(sqlx::query_as(&sql), a).bind(id), db).await
+    with_conn!(db, |c| returning_optional(bind_values!(sqlx::query_as(&sql), a).bind(id), c).await)
 }
 
 /// Sets the price of the asset with this (uppercase) symbol; `None` when there is no such asset.
 pub async fn set_price(
-    conn: &mut SqliteConnection,
+    db: impl Into<Ex<'_>>,
     symbol: &str,
     price: i64,
 ) -> Result<Option<AssetRow>, sqlx::Error> {
-    let sql = format!("UPDATE assets SET price = ?, updated_at = ? WHERE symbol = ? RETURNING {COLUMNS}");
-    let query = sqlx::query_as(&sql).bind(price).bind(timestamp()).bind(symbol);
-    returning_optional(query, conn).await
+    let sql = format!("UPDATE assets SET price = $1, updated_at = $2 WHERE symbol = $3 RETURNING {COLUMNS}");
+    with_conn!(db, |c| {
+        let query = sqlx::query_as(&sql).bind(price).bind(timestamp()).bind(symbol);
+        returning_optional(query, c).await
+    })
 }
 
 pub enum Deleted {
@@ -109,21 +117,25 @@ pub enum Deleted {
 
 /// Deletes the asset unless someone holds it (watchlist rows go with it). The first statement
 /// writes, so the transaction holds the write lock from the start.
-pub async fn delete_unless_held(conn: &mut SqliteConnection, id: i64) -> Result<Deleted, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM assets WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM holdings WHERE asset_id = ?1)",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        return Ok(Deleted::Yes);
-    }
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM assets WHERE id = ?)")
+/// On Postgres a holding inserted meanwhile by another transaction makes the delete fail on the
+/// foreign key instead (`ON DELETE RESTRICT`), which the API also answers with 409.
+pub async fn delete_unless_held(tx: &mut Tx, id: i64) -> Result<Deleted, sqlx::Error> {
+    with_conn!(tx, |c| {
+        let done = sqlx::query(
+            "DELETE FROM assets WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM holdings WHERE asset_id = $1)",
+        )
         .bind(id)
-        .fetch_one(conn)
+        .execute(&mut *c)
         .await?;
-    Ok(if exists { Deleted::InUse } else { Deleted::NotFound })
+        if done.rows_affected() == 1 {
+            return Ok(Deleted::Yes);
+        }
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM assets WHERE id = $1)")
+            .bind(id)
+            .fetch_one(c)
+            .await?;
+        Ok(if exists { Deleted::InUse } else { Deleted::NotFound })
+    })
 }
 
 /// The SQL of each sort order; ties are broken by symbol.
@@ -139,20 +151,29 @@ fn order_by(sort: AssetSort) -> &'static str {
 }
 
 pub async fn screen(
-    db: &SqlitePool,
+    db: &Pool,
     f: &Screen,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AssetRow>, i64), sqlx::Error> {
     let ratings = f.ratings.as_ref().map(|r| serde_json::Value::from(r.clone()).to_string());
+    let kind = db.kind();
+    let like = kind.ilike();
+    let rating_in = kind.pick(
+        "rating IN (SELECT value FROM json_each(?))",
+        "rating IN (SELECT value FROM json_array_elements_text(?::json))",
+    );
     let mut filter = Filter::default();
     filter
-        .when("(symbol LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')", f.q.as_deref().map(contains_pattern))
+        .when(
+            &format!("(symbol {like} ? ESCAPE '\\' OR name {like} ? ESCAPE '\\')"),
+            f.q.as_deref().map(contains_pattern),
+        )
         .when("price >= ?", f.min_price)
         .when("price <= ?", f.max_price)
         .when("market_cap >= ?", f.min_market_cap)
         .when("market_cap <= ?", f.max_market_cap)
-        .when("rating IN (SELECT value FROM json_each(?))", ratings)
+        .when(rating_in, ratings)
         .when("sector = ? COLLATE NOCASE", f.sector.clone());
     let listing = Listing { columns: COLUMNS, from: "assets", order_by: order_by(f.sort) };
     page_of(db, &listing, filter, limit, offset).await

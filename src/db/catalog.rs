@@ -1,7 +1,6 @@
 //! Queries on `categories` and `products`.
 
-use sqlx::SqliteExecutor;
-
+use super::engine::{with_conn, Ex, Pool};
 use super::query::{contains_pattern, page_of, returning, timestamp, Filter, Listing};
 use crate::domain::catalog::{ProductFilter, ProductSort};
 
@@ -17,59 +16,63 @@ const CATEGORY_COLUMNS: &str = "c.id, c.name, c.description,
     (SELECT count(*) FROM products p WHERE p.category_id = c.id) AS product_count";
 
 /// Every category, by name.
-pub async fn categories(db: impl SqliteExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {CATEGORY_COLUMNS} FROM categories c ORDER BY c.name COLLATE NOCASE, c.id"
-    ))
-    .fetch_all(db)
-    .await
+pub async fn categories(db: impl Into<Ex<'_>>) -> Result<Vec<CategoryRow>, sqlx::Error> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c ORDER BY c.name COLLATE NOCASE, c.id");
+    with_conn!(db, |c| sqlx::query_as(&sql).fetch_all(c).await)
 }
 
-pub async fn category(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<CategoryRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = ?"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+pub async fn category(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<CategoryRow>, sqlx::Error> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1");
+    with_conn!(db, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
 /// A unique-name clash surfaces as the `categories.name` violation (409 `name_taken`).
 pub async fn insert_category(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     name: &str,
     description: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
     let now = timestamp();
-    let query = sqlx::query_as(
-        "INSERT INTO categories (name, description, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(name)
-    .bind(description)
-    .bind(now.clone())
-    .bind(now);
-    returning(query, db).await.map(|(id,)| id)
+    with_conn!(db, |c| {
+        let query = sqlx::query_as(
+            "INSERT INTO categories (name, description, created_at, updated_at) VALUES ($1, $2, $3, $3)
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(description)
+        .bind(&now);
+        returning(query, c).await.map(|(id,)| id)
+    })
 }
 
 /// False when there is no such category.
 pub async fn update_category(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     name: &str,
     description: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE categories SET name = ?, description = ?, updated_at = ? WHERE id = ?")
-        .bind(name)
-        .bind(description)
-        .bind(timestamp())
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    let done = with_conn!(db, |c| sqlx::query(
+        "UPDATE categories SET name = $1, description = $2, updated_at = $3 WHERE id = $4"
+    )
+    .bind(name)
+    .bind(description)
+    .bind(timestamp())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Its products become uncategorised (`ON DELETE SET NULL`). False when there was none.
-pub async fn delete_category(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM categories WHERE id = ?").bind(id).execute(db).await?;
-    Ok(done.rows_affected() == 1)
+pub async fn delete_category(db: impl Into<Ex<'_>>, id: i64) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |c| sqlx::query("DELETE FROM categories WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// A product with its category's name.
@@ -92,11 +95,9 @@ pub const PRODUCT_COLUMNS: &str = "p.id, p.name, p.description, p.price, p.quant
     c.name AS category_name, p.image_url, p.created_at, p.updated_at";
 pub const PRODUCT_FROM: &str = "products p LEFT JOIN categories c ON c.id = p.category_id";
 
-pub async fn product(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ProductRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} WHERE p.id = ?"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+pub async fn product(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<ProductRow>, sqlx::Error> {
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} WHERE p.id = $1");
+    with_conn!(db, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
 /// A validated product, as created or fully replaced.
@@ -111,21 +112,22 @@ pub struct NewProduct {
 }
 
 /// An unknown `category_id` fails with a foreign-key violation.
-pub async fn insert_product(db: impl SqliteExecutor<'_>, p: &NewProduct) -> Result<i64, sqlx::Error> {
+pub async fn insert_product(db: impl Into<Ex<'_>>, p: &NewProduct) -> Result<i64, sqlx::Error> {
     let now = timestamp();
-    let query = sqlx::query_as(
-        "INSERT INTO products (name, description, price, quantity, category_id, image_url, created_at,
-         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&p.name)
-    .bind(&p.description)
-    .bind(p.price)
-    .bind(p.quantity)
-    .bind(p.category_id)
-    .bind(&p.image_url)
-    .bind(now.clone())
-    .bind(now);
-    returning(query, db).await.map(|(id,)| id)
+    with_conn!(db, |c| {
+        let query = sqlx::query_as(
+            "INSERT INTO products (name, description, price, quantity, category_id, image_url, created_at,
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(p.price)
+        .bind(p.quantity)
+        .bind(p.category_id)
+        .bind(&p.image_url)
+        .bind(&now);
+        returning(query, c).await.map(|(id,)| id)
+    })
 }
 
 /// What a PUT or PATCH changes: `None` leaves a column as it is; for nullable columns
@@ -155,21 +157,17 @@ impl From<NewProduct> for ProductChanges {
 
 /// One statement, so concurrent edits of different columns never undo each other. False when
 /// there is no such product; an unknown `category_id` fails with a foreign-key violation.
-pub async fn update_product(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    c: &ProductChanges,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+pub async fn update_product(db: impl Into<Ex<'_>>, id: i64, c: &ProductChanges) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |conn| sqlx::query(
         "UPDATE products SET
-            name = COALESCE(?1, name),
-            description = CASE WHEN ?2 THEN ?3 ELSE description END,
-            price = COALESCE(?4, price),
-            quantity = COALESCE(?5, quantity),
-            category_id = CASE WHEN ?6 THEN ?7 ELSE category_id END,
-            image_url = CASE WHEN ?8 THEN ?9 ELSE image_url END,
-            updated_at = ?10
-         WHERE id = ?11",
+            name = COALESCE($1, name),
+            description = CASE WHEN $2 THEN $3 ELSE description END,
+            price = COALESCE($4, price),
+            quantity = COALESCE($5, quantity),
+            category_id = CASE WHEN $6 THEN $7 ELSE category_id END,
+            image_url = CASE WHEN $8 THEN $9 ELSE image_url END,
+            updated_at = $10
+         WHERE id = $11",
     )
     .bind(&c.name)
     .bind(c.description.is_some())
@@ -182,16 +180,21 @@ pub async fn update_product(
     .bind(c.image_url.clone().flatten())
     .bind(timestamp())
     .bind(id)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(conn)
+    .await
+    .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Removes it from the catalog and from every cart (`ON DELETE CASCADE`); order lines keep
 /// their copies. False when there was none.
-pub async fn delete_product(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM products WHERE id = ?").bind(id).execute(db).await?;
-    Ok(done.rows_affected() == 1)
+pub async fn delete_product(db: impl Into<Ex<'_>>, id: i64) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |c| sqlx::query("DELETE FROM products WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Each order is backed by an index (`newest` by the rowid); the id breaks ties so pages never
@@ -208,15 +211,16 @@ fn order_by(sort: ProductSort) -> &'static str {
 
 /// One page of products and the number of matches.
 pub async fn products_page(
-    db: &sqlx::SqlitePool,
+    db: &Pool,
     f: &ProductFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ProductRow>, i64), sqlx::Error> {
+    let like = db.kind().ilike();
     let mut filter = Filter::default();
     filter
         .when(
-            "(p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')",
+            &format!("(p.name {like} ? ESCAPE '\\' OR p.description {like} ? ESCAPE '\\')"),
             f.q.as_deref().map(contains_pattern),
         )
         .when("p.category_id = ?", f.category_id)

@@ -1,13 +1,16 @@
-//! The SQLite file: pools, per-connection pragmas, embedded migrations, and the query functions
-//! (one file per table family; the helpers they share are in `query`).
+//! The database: a SQLite file (the default) or a PostgreSQL server, its pools, embedded
+//! migrations, and the query functions (one file per table family; how a query reaches either
+//! engine is in `engine`, the helpers they share in `query`).
 //!
-//! Writes go through a pool of exactly one connection, so in-process write transactions queue in
-//! Rust instead of racing for SQLite's lock (a deferred transaction that upgrades to a write would
-//! otherwise fail with SQLITE_BUSY at once). Reads use a separate pool and run in parallel (WAL).
+//! On SQLite, writes go through a pool of exactly one connection, so in-process write
+//! transactions queue in Rust instead of racing for SQLite's lock (a deferred transaction that
+//! upgrades to a write would otherwise fail with SQLITE_BUSY at once). Reads use a separate pool
+//! and run in parallel (WAL). On Postgres both are one pool of `db_max_connections`.
 
 pub mod assets;
 pub mod cart;
 pub mod catalog;
+pub mod engine;
 pub mod orders;
 pub mod portfolio;
 pub mod query;
@@ -24,11 +27,40 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use rocket_db_pools::Database;
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqlitePool};
+use sqlx::{ConnectOptions, SqlitePool};
 
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+pub use engine::{Ex, Kind, Pool, Tx};
+
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// What `database` names: a SQLite file, or a Postgres server (a `postgres://` or
+/// `postgresql://` URL, with libpq's parameters such as `sslmode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    pub fn of(database: &Path) -> Target {
+        let text = database.to_string_lossy();
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Target::Postgres(text.into_owned())
+        } else {
+            Target::Sqlite(database.to_path_buf())
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Target::Sqlite(_) => Kind::Sqlite,
+            Target::Postgres(_) => Kind::Postgres,
+        }
+    }
+}
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often committed WAL frames are copied back into the database file.
@@ -47,8 +79,8 @@ const READ_CONNECTIONS: u32 = 4;
 pub struct Db(pub Pools);
 
 pub struct Pools {
-    pub read: SqlitePool,
-    pub write: SqlitePool,
+    pub read: Pool,
+    pub write: Pool,
     /// Requests being served; closing waits for them (see `TrackRequests`).
     pub in_flight: Arc<InFlight>,
 }
@@ -114,6 +146,11 @@ pub enum OpenError {
          {known}); refusing to open it. Upgrade Stockroom or point --db at another file."
     )]
     Newer { path: String, found: i64, known: i64 },
+    #[error(
+        "{path} was written by a newer Stockroom (schema version {found}, this binary knows up to \
+         {known}); refusing to use it. Upgrade Stockroom."
+    )]
+    NewerServer { path: String, found: i64, known: i64 },
     #[error("could not switch {0} to WAL journaling (is the file on a network or read-only disk?)")]
     NoWal(String),
     #[error("migrating {path} failed: {source}")]
@@ -136,9 +173,63 @@ fn options(path: &Path) -> SqliteConnectOptions {
 }
 
 impl Pools {
+    /// Opens the database `database` names (see `Target`) and migrates it.
+    pub async fn open(database: &Path, max_connections: u32) -> Result<Pools, OpenError> {
+        match Target::of(database) {
+            Target::Sqlite(path) => Pools::open_sqlite(&path).await,
+            Target::Postgres(url) => Pools::open_postgres(&url, max_connections).await,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.write.kind()
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Connects to the server, refuses a database from a newer version, and runs the embedded
+    /// migrations. sqlx runs them under `pg_advisory_lock`, so instances starting together
+    /// migrate once, one after the other.
+    async fn open_postgres(url: &str, max_connections: u32) -> Result<Pools, OpenError> {
+        let shown = display_url(url);
+        let sqlx_err = |e| OpenError::Sqlx(shown.clone(), e);
+        let options: PgConnectOptions = url.parse().map_err(sqlx_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
+            .await
+            .map_err(sqlx_err)?;
+        let migrated: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .map_err(sqlx_err)?;
+        let found: Option<i64> = if migrated {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await
+                .map_err(sqlx_err)?
+        } else {
+            None
+        };
+        let known = POSTGRES_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        if let Some(found) = found.filter(|f| *f > known) {
+            return Err(OpenError::NewerServer { path: shown, found, known });
+        }
+        POSTGRES_MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| OpenError::Migrate { path: shown.clone(), source })?;
+        let pool = Pool::Postgres(pool);
+        Ok(Pools { read: pool.clone(), write: pool, in_flight: Arc::default() })
+    }
+
     /// Opens (creating if missing) the database file, refuses files from a newer version or that
     /// are not SQLite without writing to them, switches to WAL and runs the embedded migrations.
-    pub async fn open(path: &Path) -> Result<Pools, OpenError> {
+    async fn open_sqlite(path: &Path) -> Result<Pools, OpenError> {
         let shown = path.display().to_string();
         let sqlx_err = |e| OpenError::Sqlx(shown.clone(), e);
         // journal_mode is set once below, not per connection: WAL persists in the file, and a
@@ -167,7 +258,10 @@ impl Pools {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(OpenError::NoWal(shown));
         }
-        MIGRATOR.run(&write).await.map_err(|source| OpenError::Migrate { path: shown.clone(), source })?;
+        SQLITE_MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|source| OpenError::Migrate { path: shown.clone(), source })?;
 
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
@@ -175,7 +269,7 @@ impl Pools {
             .await
             .map_err(sqlx_err)?;
         rocket::tokio::spawn(checkpoints(read.clone()));
-        Ok(Pools { read, write, in_flight: Arc::default() })
+        Ok(Pools { read: Pool::Sqlite(read), write: Pool::Sqlite(write), in_flight: Arc::default() })
     }
 }
 
@@ -226,7 +320,7 @@ async fn check_version(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> 
             .fetch_one(pool)
             .await
             .map_err(not_db)?;
-    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let known = SQLITE_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
     match found {
         Some(found) if found > known => Err(OpenError::Newer { path: shown.to_owned(), found, known }),
         _ => Ok(()),
@@ -235,26 +329,56 @@ async fn check_version(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> 
 
 #[rocket::async_trait]
 impl rocket_db_pools::Pool for Pools {
-    type Connection = PoolConnection<Sqlite>;
+    /// Handlers take `&Db` and choose the read or write pool; this is only the trait's due.
+    type Connection = Pool;
     type Error = OpenError;
 
     async fn init(figment: &Figment) -> Result<Self, Self::Error> {
         let url: PathBuf = figment.extract_inner("url")?;
-        Pools::open(&url).await
+        let max_connections: u32 = figment.extract_inner("max_connections")?;
+        Pools::open(&url, max_connections).await
     }
 
     async fn get(&self) -> Result<Self::Connection, Self::Error> {
-        self.write.acquire().await.map_err(|e| OpenError::Sqlx("write pool".into(), e))
+        Ok(self.write.clone())
     }
 
     async fn close(&self) {
         self.in_flight.drained(DRAIN_LIMIT).await;
-        self.write.close().await;
-        self.read.close().await;
+        Pools::close(self).await;
     }
 }
 
-/// The resolved path, logged at start so a mistyped `--db` is noticed.
+/// True when the database answers.
+pub async fn ping(db: &Pool) -> bool {
+    let result: Result<(), sqlx::Error> =
+        async { engine::with_conn!(db, |c| sqlx::query("SELECT 1").execute(c).await.map(drop)) }.await;
+    result.is_ok()
+}
+
+/// A Postgres URL without its password, for logs and messages.
+pub fn display_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{}{user}{hidden}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The database as logged at start (the resolved path, or the URL without its password), so a
+/// mistyped `--db` is noticed.
+pub fn display(database: &Path) -> String {
+    match Target::of(database) {
+        Target::Sqlite(path) => display_path(&path),
+        Target::Postgres(url) => display_url(&url),
+    }
+}
+
+/// The resolved path of a SQLite file.
 pub fn display_path(path: &Path) -> String {
     let abs = if path.is_absolute() {
         path.to_path_buf()

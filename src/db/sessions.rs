@@ -1,7 +1,6 @@
 //! Queries on `sessions`: a token is honoured only while its row exists.
 
-use sqlx::SqliteExecutor;
-
+use super::engine::{with_conn, Ex};
 use super::query::{returning, timestamp};
 use super::users::UserRow;
 
@@ -17,29 +16,30 @@ pub struct SessionRow {
 }
 
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     expires_at: i64,
     user_agent: Option<&str>,
     ip: Option<&str>,
 ) -> Result<SessionRow, sqlx::Error> {
     let now = timestamp();
-    let query = sqlx::query_as(
-        "INSERT INTO sessions (user_id, created_at, last_seen_at, expires_at, user_agent, ip)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-    )
-    .bind(user_id)
-    .bind(now.clone())
-    .bind(now)
-    .bind(expires_at)
-    .bind(user_agent.map(str::to_owned))
-    .bind(ip.map(str::to_owned));
-    returning(query, db).await
+    with_conn!(db, |c| {
+        let query = sqlx::query_as(
+            "INSERT INTO sessions (user_id, created_at, last_seen_at, expires_at, user_agent, ip)
+             VALUES ($1, $2, $2, $3, $4, $5) RETURNING *",
+        )
+        .bind(user_id)
+        .bind(&now)
+        .bind(expires_at)
+        .bind(user_agent)
+        .bind(ip);
+        returning(query, c).await
+    })
 }
 
 /// The live session `sid` of `user_id` with its user, in one query.
 pub async fn live_with_user(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     sid: i64,
     user_id: i64,
     now_unix: i64,
@@ -50,64 +50,67 @@ pub async fn live_with_user(
         #[sqlx(flatten)]
         user: UserRow,
     }
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = with_conn!(db, |c| sqlx::query_as(
         "SELECT s.last_seen_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = ? AND s.user_id = ? AND s.expires_at > ?",
+         WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3",
     )
     .bind(sid)
     .bind(user_id)
     .bind(now_unix)
-    .fetch_optional(db)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(|r| (r.last_seen_at, r.user)))
 }
 
-pub async fn touch(db: impl SqliteExecutor<'_>, sid: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+pub async fn touch(db: impl Into<Ex<'_>>, sid: i64) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(timestamp())
         .bind(sid)
-        .execute(db)
+        .execute(c)
         .await
-        .map(|_| ())
+        .map(|_| ()))
 }
 
 pub async fn for_user(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     now_unix: i64,
 ) -> Result<Vec<SessionRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY id DESC")
-        .bind(user_id)
-        .bind(now_unix)
-        .fetch_all(db)
-        .await
+    with_conn!(db, |c| sqlx::query_as(
+        "SELECT * FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY id DESC"
+    )
+    .bind(user_id)
+    .bind(now_unix)
+    .fetch_all(c)
+    .await)
 }
 
 /// Deletes one session of this user; false when there was none (someone else's, or gone).
-pub async fn revoke(db: impl SqliteExecutor<'_>, user_id: i64, sid: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE id = ? AND user_id = ?")
+pub async fn revoke(db: impl Into<Ex<'_>>, user_id: i64, sid: i64) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |c| sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
         .bind(sid)
         .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() == 1)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Revokes every session of the user except `keep` (pass `None` for all).
-pub async fn revoke_all(
-    db: impl SqliteExecutor<'_>,
-    user_id: i64,
-    keep: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?")
+pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64, keep: Option<i64>) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2")
         .bind(user_id)
         .bind(keep)
-        .execute(db)
+        .execute(c)
         .await
-        .map(|_| ())
+        .map(|_| ()))
 }
 
-pub async fn purge_expired(db: impl SqliteExecutor<'_>, now_unix: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now_unix).execute(db).await?;
-    Ok(done.rows_affected())
+/// Safe on several instances at once: deleting what is expired twice deletes it once.
+pub async fn purge_expired(db: impl Into<Ex<'_>>, now_unix: i64) -> Result<u64, sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_unix)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))
 }

@@ -1,13 +1,18 @@
 //! Instance settings kept in the database.
 
-use sqlx::SqlitePool;
+use super::engine::{with_conn, Pool};
 
 /// The stored JWT secret, generated (256 random bits) on first start so tokens survive restarts.
-pub async fn jwt_secret(write: &SqlitePool) -> Result<String, sqlx::Error> {
+/// Instances starting together on one database agree on the first one stored.
+pub async fn jwt_secret(write: &Pool) -> Result<String, sqlx::Error> {
     let fresh = hex::encode(rand::random::<[u8; 32]>());
-    sqlx::query("INSERT OR IGNORE INTO settings (key, value) VALUES ('jwt_secret', ?)")
+    with_conn!(write, |c| {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('jwt_secret', $1) ON CONFLICT (key) DO NOTHING",
+        )
         .bind(&fresh)
-        .execute(write)
+        .execute(&mut *c)
         .await?;
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'jwt_secret'").fetch_one(write).await
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'jwt_secret'").fetch_one(c).await
+    })
 }

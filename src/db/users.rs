@@ -1,7 +1,6 @@
 //! Queries on `users`.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
+use super::engine::{with_conn, Ex, Pool};
 use super::query::{contains_pattern, page_of, returning, timestamp, Filter, Listing};
 use crate::domain::{DisplayName, Email, Permission, Role, Username};
 
@@ -44,98 +43,121 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-pub async fn insert(db: impl SqliteExecutor<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
+pub async fn insert(db: impl Into<Ex<'_>>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
     let now = timestamp();
-    let query = sqlx::query_as(
-        "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
-    )
-    .bind(u.email.as_str())
-    .bind(u.username.map(Username::as_str))
-    .bind(u.name.as_str())
-    .bind(u.password_hash)
-    .bind(u.role)
-    .bind(now.clone())
-    .bind(now);
-    returning(query, db).await
+    with_conn!(db, |c| {
+        let query = sqlx::query_as(
+            "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+        )
+        .bind(u.email.as_str())
+        .bind(u.username.map(Username::as_str))
+        .bind(u.name.as_str())
+        .bind(u.password_hash)
+        .bind(u.role)
+        .bind(&now);
+        returning(query, c).await
+    })
 }
 
-pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(db).await
+/// Whether any account exists.
+pub async fn any(db: impl Into<Ex<'_>>) -> Result<bool, sqlx::Error> {
+    with_conn!(db, |c| sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)").fetch_one(c).await)
+}
+
+pub async fn by_id(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    with_conn!(db, |c| sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(c).await)
+}
+
+/// As `by_id`, in a write transaction that will change the row: no other transaction changes it
+/// until this one ends.
+pub async fn lock(tx: &mut super::Tx, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT * FROM users WHERE id = $1{}", tx.kind().for_update());
+    with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
 /// `login` is an email when it contains `@` (usernames never do), else a username. Emails are
 /// stored lowercased (Unicode) and are lowercased here the same way, in Rust: SQLite's `lower()`
 /// folds ASCII only, so `ÄNNE@…` would never find `änne@…`. Usernames are ASCII.
-pub async fn by_login(db: impl SqliteExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn by_login(db: impl Into<Ex<'_>>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let login = login.trim();
-    if login.contains('@') {
-        sqlx::query_as("SELECT * FROM users WHERE email = ?")
-            .bind(login.to_lowercase())
-            .fetch_optional(db)
-            .await
+    let (sql, key) = if login.contains('@') {
+        ("SELECT * FROM users WHERE email = $1", login.to_lowercase())
     } else {
-        sqlx::query_as("SELECT * FROM users WHERE username = ? COLLATE NOCASE")
-            .bind(login)
-            .fetch_optional(db)
-            .await
-    }
+        ("SELECT * FROM users WHERE username = $1 COLLATE NOCASE", login.to_owned())
+    };
+    with_conn!(db, |c| sqlx::query_as(sql).bind(&key).fetch_optional(c).await)
 }
 
-pub async fn set_password(db: impl SqliteExecutor<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+pub async fn set_password(db: impl Into<Ex<'_>>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(timestamp())
         .bind(id)
-        .execute(db)
+        .execute(c)
         .await
-        .map(|_| ())
+        .map(|_| ()))
 }
 
-pub async fn touch_login(db: impl SqliteExecutor<'_>, id: i64) -> Result<String, sqlx::Error> {
+pub async fn touch_login(db: impl Into<Ex<'_>>, id: i64) -> Result<String, sqlx::Error> {
     let now = timestamp();
-    sqlx::query("UPDATE users SET last_login = ? WHERE id = ?").bind(&now).bind(id).execute(db).await?;
+    with_conn!(db, |c| sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))?;
     Ok(now)
 }
 
-/// The full set of editable columns; callers start from the current row and change what they may.
-pub async fn update(conn: &mut SqliteConnection, u: &UserRow) -> Result<UserRow, sqlx::Error> {
-    let query = sqlx::query_as(
-        "UPDATE users SET email = ?, username = ?, name = ?, role = ?, permissions = ?,
-         is_active = ?, updated_at = ? WHERE id = ? RETURNING *",
-    )
-    .bind(&u.email)
-    .bind(&u.username)
-    .bind(&u.name)
-    .bind(u.role)
-    .bind(&u.permissions)
-    .bind(u.is_active)
-    .bind(timestamp())
-    .bind(u.id);
-    returning(query, conn).await
+/// The full set of editable columns; callers start from the current row (read with `lock`) and
+/// change what they may.
+pub async fn update(tx: &mut super::Tx, u: &UserRow) -> Result<UserRow, sqlx::Error> {
+    with_conn!(tx, |c| {
+        let query = sqlx::query_as(
+            "UPDATE users SET email = $1, username = $2, name = $3, role = $4, permissions = $5,
+             is_active = $6, updated_at = $7 WHERE id = $8 RETURNING *",
+        )
+        .bind(&u.email)
+        .bind(&u.username)
+        .bind(&u.name)
+        .bind(u.role)
+        .bind(&u.permissions)
+        .bind(u.is_active)
+        .bind(timestamp())
+        .bind(u.id);
+        returning(query, c).await
+    })
 }
 
-pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(db).await.map(|_| ())
+pub async fn delete(db: impl Into<Ex<'_>>, id: i64) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(c).await.map(|_| ()))
 }
 
 /// Active admins other than `except`: the last one may not be demoted, deactivated or deleted.
-pub async fn other_active_admins(db: impl SqliteExecutor<'_>, except: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id != ?")
-        .bind(except)
-        .fetch_one(db)
-        .await
+/// On Postgres their rows stay locked until the transaction ends, so two racing demotions can't
+/// both count the other.
+pub async fn other_active_admins(tx: &mut super::Tx, except: i64) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "SELECT id FROM users WHERE role = 'admin' AND is_active AND id <> $1 ORDER BY id{}",
+        tx.kind().for_update()
+    );
+    let ids: Vec<(i64,)> = with_conn!(tx, |c| sqlx::query_as(&sql).bind(except).fetch_all(c).await)?;
+    Ok(ids.len() as i64)
 }
 
 pub async fn page(
-    db: &sqlx::SqlitePool,
+    db: &Pool,
     q: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    let like = db.kind().ilike();
     let mut filter = Filter::default();
     filter.when(
-        "(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')",
+        &format!(
+            "(email {like} ? ESCAPE '\\' OR username {like} ? ESCAPE '\\' OR name {like} ? ESCAPE '\\')"
+        ),
         q.map(contains_pattern),
     );
     page_of(db, &Listing { columns: "*", from: "users", order_by: "id" }, filter, limit, offset).await

@@ -1,9 +1,8 @@
 //! Queries on `watchlist`: the assets a user follows, each with its asset (current price) joined
 //! in and whether the user holds it.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::assets::AssetRow;
+use super::engine::{with_conn, Ex};
 use super::query::timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,45 +20,42 @@ const WATCH: &str = "SELECT w.added_at,
     FROM watchlist w JOIN assets a ON a.id = w.asset_id";
 
 /// The user's watchlist in the order it was built (oldest first).
-pub async fn watchlist(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<Vec<WatchRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{WATCH} WHERE w.user_id = ? ORDER BY w.added_at, w.rowid"))
-        .bind(user_id)
-        .fetch_all(db)
-        .await
+pub async fn watchlist(db: impl Into<Ex<'_>>, user_id: i64) -> Result<Vec<WatchRow>, sqlx::Error> {
+    let sql = format!("{WATCH} WHERE w.user_id = $1 ORDER BY w.added_at, w.rowid");
+    with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).fetch_all(c).await)
 }
 
 pub async fn watch_entry(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     asset_id: i64,
 ) -> Result<Option<WatchRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{WATCH} WHERE w.user_id = ? AND w.asset_id = ?"))
-        .bind(user_id)
-        .bind(asset_id)
-        .fetch_optional(db)
-        .await
+    let sql = format!("{WATCH} WHERE w.user_id = $1 AND w.asset_id = $2");
+    with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).bind(asset_id).fetch_optional(c).await)
 }
 
 /// Adds an existing asset to the watchlist: false when there is no such asset. Adding it twice is
 /// a unique violation on the primary key.
-pub async fn watch(conn: &mut SqliteConnection, user_id: i64, asset_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO watchlist (user_id, asset_id, added_at) SELECT ?, id, ? FROM assets WHERE id = ?",
+pub async fn watch(db: impl Into<Ex<'_>>, user_id: i64, asset_id: i64) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |c| sqlx::query(
+        "INSERT INTO watchlist (user_id, asset_id, added_at) SELECT $1, id, $2 FROM assets WHERE id = $3",
     )
     .bind(user_id)
     .bind(timestamp())
     .bind(asset_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// False when the asset was not on the user's watchlist.
-pub async fn unwatch(db: impl SqliteExecutor<'_>, user_id: i64, asset_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM watchlist WHERE user_id = ? AND asset_id = ?")
+pub async fn unwatch(db: impl Into<Ex<'_>>, user_id: i64, asset_id: i64) -> Result<bool, sqlx::Error> {
+    let done = with_conn!(db, |c| sqlx::query("DELETE FROM watchlist WHERE user_id = $1 AND asset_id = $2")
         .bind(user_id)
         .bind(asset_id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() == 1)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))?;
+    Ok(done == 1)
 }

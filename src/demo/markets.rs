@@ -1,7 +1,7 @@
 //! `--demo` assets: a few dozen well-known listings across sectors and ratings, with prices (cents)
 //! and market caps (whole units) in a believable range. Sample data, not quotes.
 
-use sqlx::SqliteConnection;
+use crate::db::Tx;
 
 use crate::db::assets::{self, AssetValues};
 
@@ -47,7 +47,7 @@ const ASSETS: &[(&str, &str, i64, i64, &str, &str)] = &[
     ("AMC", "AMC Entertainment Holdings, Inc.", 312, 1_300_000_000, "CCC+", "Communication Services"),
 ];
 
-pub async fn seed(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+pub async fn seed(tx: &mut Tx) -> Result<(), sqlx::Error> {
     for &(symbol, name, price, market_cap, rating, sector) in ASSETS {
         let values = AssetValues {
             symbol: symbol.to_owned(),

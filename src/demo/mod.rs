@@ -4,22 +4,16 @@
 mod markets;
 mod store;
 
-use sqlx::SqliteConnection;
-
 use crate::config::Config;
-use crate::db::{users, Pools};
+use crate::db::{users, Pools, Tx};
 use crate::domain::{DisplayName, Email, Role, Username};
 use crate::App;
 
 pub const ADMIN_USERNAME: &str = "admin";
 
 pub async fn seed(config: &Config) -> Result<String, String> {
-    let pools = Pools::open(&config.database).await.map_err(|e| e.to_string())?;
-    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pools.read)
-        .await
-        .map_err(|e| e.to_string())?;
-    if existing > 0 {
+    let pools = Pools::open(&config.database, 1).await.map_err(|e| e.to_string())?;
+    if users::any(&pools.read).await.map_err(|e| e.to_string())? {
         return Ok("--demo: the database already has users, so no demo data was added.".into());
     }
     let app = App::new(config.clone());
@@ -37,11 +31,10 @@ pub async fn seed(config: &Config) -> Result<String, String> {
         password_hash: &hash,
         role: Role::Admin,
     };
-    users::insert(&mut *tx, &new).await.map_err(|e| e.to_string())?;
+    users::insert(&mut tx, &new).await.map_err(|e| e.to_string())?;
     sample_data(&mut tx).await.map_err(|e| format!("loading demo data failed: {e}"))?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    pools.write.close().await;
-    pools.read.close().await;
+    pools.close().await;
     Ok(format!(
         "--demo: sample data loaded. Sign in as `{ADMIN_USERNAME}` (admin@demo.stockroom.test) \
          with password `{password}`."
@@ -49,7 +42,7 @@ pub async fn seed(config: &Config) -> Result<String, String> {
 }
 
 /// Each capability adds its sample rows here, inside the seeding transaction.
-async fn sample_data(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+async fn sample_data(tx: &mut Tx) -> Result<(), sqlx::Error> {
     markets::seed(tx).await?;
     store::seed(tx).await?;
     Ok(())

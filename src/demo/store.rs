@@ -1,7 +1,7 @@
 //! `--demo` store: five categories and three dozen products with descriptions, prices (cents)
 //! and stock, a few of them sold out or nearly so, so that every filter has something to show.
 
-use sqlx::SqliteConnection;
+use crate::db::Tx;
 
 use crate::db::catalog::{self, NewProduct};
 
@@ -226,7 +226,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, i64)] = &[
     ("Home", "Wall Clock", "Silent sweep movement in a 30 cm oak frame.", 3_900, 12),
 ];
 
-pub async fn seed(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+pub async fn seed(tx: &mut Tx) -> Result<(), sqlx::Error> {
     let mut ids = Vec::with_capacity(CATEGORIES.len());
     for (name, description) in CATEGORIES {
         ids.push((*name, catalog::insert_category(&mut *tx, name, Some(description)).await?));

@@ -61,21 +61,40 @@ macro_rules! closed_set {
             }
         }
 
-        impl sqlx::Type<sqlx::Sqlite> for $name {
-            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-                <&str as sqlx::Type<sqlx::Sqlite>>::type_info()
+        // Stored as its name, on either engine.
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as sqlx::Type<DB>>::compatible(ty)
             }
         }
 
-        impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for $name {
-            fn encode_by_ref(&self, buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>) -> sqlx::encode::IsNull {
-                <&str as sqlx::Encode<'q, sqlx::Sqlite>>::encode($crate::domain::closed_set::ClosedSet::as_str(*self), buf)
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            &'q str: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::database::HasArguments<'q>>::ArgumentBuffer,
+            ) -> sqlx::encode::IsNull {
+                <&'q str as sqlx::Encode<'q, DB>>::encode($crate::domain::closed_set::ClosedSet::as_str(*self), buf)
             }
         }
 
-        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $name {
-            fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                let name = <&str as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value)?;
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::database::HasValueRef<'r>>::ValueRef,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let name = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
                 <$name as $crate::domain::closed_set::ClosedSet>::parse(name)
                     .ok_or_else(|| format!("unknown {} {name:?}", stringify!($name)).into())
             }

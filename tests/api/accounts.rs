@@ -42,8 +42,7 @@ async fn signup_returns_user_token_and_cookie() {
     }
     assert!(!cookie.contains("Secure"), "cookie_secure=auto without HTTPS: {cookie}");
     // The stored password is an argon2id PHC string, never the password.
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
+    let hash = app.text("SELECT password_hash FROM users", &[]).await;
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{hash}");
 }
 
@@ -520,15 +519,11 @@ async fn outdated_password_hashes_are_upgraded_at_login() {
         stockroom::config::Config { argon2_memory_kib: 128, argon2_iterations: 2, ..Default::default() };
     let old_hash = stockroom::auth::password::Hasher::new(&old_config).hash(PASSWORD).await.unwrap();
     assert!(old_hash.contains("m=128,t=2"));
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-        .bind(&old_hash)
-        .bind(user["id"].as_i64())
-        .execute(&app.db().write)
-        .await
-        .unwrap();
+    let id = user["id"].as_i64().unwrap();
+    app.exec("UPDATE users SET password_hash = $1 WHERE id = $2", &[old_hash.as_str().into(), id.into()])
+        .await;
     assert_eq!(app.login("ann", PASSWORD).await.status, 200);
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&app.db().read).await.unwrap();
+    let hash = app.text("SELECT password_hash FROM users", &[]).await;
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "upgraded: {hash}");
     assert_eq!(app.login("ann", PASSWORD).await.status, 200, "the new hash verifies");
 }

@@ -13,9 +13,11 @@ async fn health_reports_version_database_and_currency() {
     let app = TestApp::with(|f| f.merge(("currency", "EUR"))).await;
     let r = app.get("/api/health", &Req::default()).await;
     assert_eq!(r.status, 200);
+    let kind = if app.on_postgres() { "postgres" } else { "sqlite" };
     assert_eq!(
         r.body,
-        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok", "currency": "EUR"})
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok", "databaseKind": kind,
+               "currency": "EUR"})
     );
 }
 
@@ -233,13 +235,13 @@ async fn docs_page_is_served_from_the_binary() {
 
 #[rocket::async_test]
 async fn every_pooled_connection_has_the_pragmas() {
-    let app = TestApp::new().await;
-    let db = app.db();
+    let app = TestApp::sqlite_only().await;
+    let (read, write) = app.sqlite();
     let mut conns = Vec::new();
     for _ in 0..4 {
-        conns.push(db.read.acquire().await.unwrap());
+        conns.push(read.acquire().await.unwrap());
     }
-    conns.push(db.write.acquire().await.unwrap());
+    conns.push(write.acquire().await.unwrap());
     for conn in &mut conns {
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut **conn).await.unwrap();
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **conn).await.unwrap();
@@ -277,9 +279,9 @@ async fn field_errors_name_paging_problems() {
 #[rocket::async_test]
 async fn committed_writes_are_checkpointed_into_the_database_file_in_the_background() {
     use sqlx::{ConnectOptions, Connection};
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite_only().await;
     let writer_autocheckpoint: i64 =
-        sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&app.db().write).await.unwrap();
+        sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(app.sqlite().1).await.unwrap();
     assert_eq!(writer_autocheckpoint, 0, "the writer never stalls a request to checkpoint");
     app.signup("ann").await;
     let path = app.client.rocket().state::<stockroom::App>().unwrap().config.database.clone();
@@ -311,15 +313,15 @@ async fn committed_writes_are_checkpointed_into_the_database_file_in_the_backgro
 async fn the_wal_stays_bounded_while_readers_never_stop() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    let app = TestApp::new().await;
-    let db = app.db();
+    let app = TestApp::sqlite_only().await;
+    let (read, write) = app.sqlite();
     let wal =
         format!("{}-wal", app.client.rocket().state::<stockroom::App>().unwrap().config.database.display());
-    sqlx::query("CREATE TABLE filler (x BLOB)").execute(&db.write).await.unwrap();
+    sqlx::query("CREATE TABLE filler (x BLOB)").execute(write).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..3)
         .map(|_| {
-            let (read, stop) = (db.read.clone(), stop.clone());
+            let (read, stop) = (read.clone(), stop.clone());
             rocket::tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     let q = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM filler");
@@ -330,7 +332,7 @@ async fn the_wal_stays_bounded_while_readers_never_stop() {
         .collect();
     let mut largest = 0;
     for i in 0..60_000 {
-        sqlx::query("INSERT INTO filler (x) VALUES (randomblob(16))").execute(&db.write).await.unwrap();
+        sqlx::query("INSERT INTO filler (x) VALUES (randomblob(16))").execute(write).await.unwrap();
         if i % 500 == 0 {
             largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
         }

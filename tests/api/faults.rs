@@ -87,6 +87,6 @@ async fn a_full_disk_fails_writes_cleanly_and_recovers() {
     let users = app.count("SELECT count(*) FROM users").await;
     let bulk_ok: i64 = 40 - failures;
     assert_eq!(users, users_before + bulk_ok + 1, "no partial or phantom rows");
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&app.db().read).await.unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(app.sqlite().0).await.unwrap();
     assert_eq!(check, "ok");
 }

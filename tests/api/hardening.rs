@@ -161,7 +161,7 @@ async fn a_user_manager_who_is_not_an_admin_cannot_act_on_admins_or_escalate() {
     }
     assert_error(&app.delete(&user(second_id), &m).await, 403, "forbidden");
     assert_eq!(app.get(&user(boss_id), &m).await.body["email"], "boss@example.com", "reading is fine");
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE role = 'admin' AND is_active = 1").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE role = 'admin' AND is_active").await, 2);
 
     // No escalation: not its own permissions, not a permission it lacks.
     let more = json!({"permissions": ["users:manage", "orders:manage", "catalog:write"]});
@@ -197,11 +197,7 @@ async fn a_demotion_is_not_undone_by_a_racing_patch() {
     let (_x, x_user) = app.signup("xavier").await;
     let x = x_user["id"].as_i64().unwrap();
     for round in 0..15 {
-        sqlx::query("UPDATE users SET role = 'admin' WHERE id = ?")
-            .bind(x)
-            .execute(&app.db().write)
-            .await
-            .unwrap();
+        app.exec("UPDATE users SET role = 'admin' WHERE id = $1", &[x.into()]).await;
         let rs = parallel(&app, 2, |app, i| {
             let token = if i == 0 { boss.clone() } else { mgr.clone() };
             async move {
@@ -213,11 +209,7 @@ async fn a_demotion_is_not_undone_by_a_racing_patch() {
         .await;
         assert_eq!(rs[0].status, 200, "round {round}: {}", rs[0].body);
         assert_error(&rs[1], 403, "forbidden");
-        let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
-            .bind(x)
-            .fetch_one(&app.db().read)
-            .await
-            .unwrap();
+        let role = app.text("SELECT role FROM users WHERE id = $1", &[x.into()]).await;
         assert_eq!(role, "user", "round {round}");
     }
 }

@@ -8,8 +8,11 @@ use rocket::local::asynchronous::Client;
 use rocket_db_pools::Database;
 use serde_json::{json, Value};
 use stockroom::config::Overrides;
-use stockroom::db::Db;
+use stockroom::db::engine::Param;
+use stockroom::db::{Db, Pool};
 use tempfile::TempDir;
+
+use crate::postgres;
 
 /// Strong enough for the default strength policy.
 pub const PASSWORD: &str = "plum-sofa-riddle-42";
@@ -73,9 +76,23 @@ impl Req {
     }
 }
 
+/// Which engine a test's database is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite, or Postgres when `STOCKROOM_TEST_POSTGRES` is set: the whole suite runs on both.
+    Either,
+    /// SQLite whatever the environment: the test is about the SQLite file itself.
+    SqliteOnly,
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         TestApp::with(|f| f).await
+    }
+
+    /// For tests about the SQLite file itself (pragmas, WAL, `backup`): they say so by using this.
+    pub async fn sqlite_only() -> TestApp {
+        TestApp::on(Engine::SqliteOnly, |f| f, |r| r).await
     }
 
     /// The app with test defaults (cheap argon2, no per-client auth limit) adjusted by `configure`.
@@ -88,10 +105,21 @@ impl TestApp {
         configure: impl FnOnce(Figment) -> Figment,
         adjust: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>,
     ) -> TestApp {
+        TestApp::on(Engine::Either, configure, adjust).await
+    }
+
+    pub async fn on(
+        engine: Engine,
+        configure: impl FnOnce(Figment) -> Figment,
+        adjust: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("test.db");
+        let database = match (engine, postgres::server()) {
+            (Engine::Either, Some(server)) => postgres::fresh_database(&server).await,
+            _ => dir.path().join("test.db").to_string_lossy().into_owned(),
+        };
         let figment = stockroom::config::figment(&Overrides::default())
-            .merge(("database", &db_path))
+            .merge(("database", &database))
             .merge(("argon2_memory_kib", 256))
             .merge(("argon2_iterations", 1))
             .merge(("auth_rate_limit", 0))
@@ -174,14 +202,43 @@ impl TestApp {
     /// A signed-up user whose role or permissions are set directly in the database.
     pub async fn user_with(&self, name: &str, role: &str, permissions: &[&str]) -> (String, Value) {
         let (token, user) = self.signup(name).await;
-        sqlx::query("UPDATE users SET role = ?, permissions = ? WHERE id = ?")
-            .bind(role)
-            .bind(permissions.join(","))
-            .bind(user["id"].as_i64().unwrap())
-            .execute(&self.db().write)
-            .await
-            .unwrap();
+        let id = user["id"].as_i64().unwrap();
+        self.exec(
+            "UPDATE users SET role = $1, permissions = $2 WHERE id = $3",
+            &[role.into(), permissions.join(",").into(), id.into()],
+        )
+        .await;
         (token, user)
+    }
+
+    /// Runs one statement directly on the database (either engine), with `$n` binds.
+    pub async fn exec(&self, sql: &str, binds: &[Param]) {
+        match &self.db().write {
+            Pool::Sqlite(p) => bind_sqlite(sqlx::query(sql), binds).execute(p).await.map(drop),
+            Pool::Postgres(p) => bind_pg(sqlx::query(sql), binds).execute(p).await.map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The text one query answers (either engine), with `$n` binds.
+    pub async fn text(&self, sql: &str, binds: &[Param]) -> String {
+        match &self.db().read {
+            Pool::Sqlite(p) => bind_sqlite_scalar(sqlx::query_scalar(sql), binds).fetch_one(p).await,
+            Pool::Postgres(p) => bind_pg_scalar(sqlx::query_scalar(sql), binds).fetch_one(p).await,
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub fn on_postgres(&self) -> bool {
+        matches!(self.db().write, Pool::Postgres(_))
+    }
+
+    /// The SQLite pools of a `sqlite_only` app.
+    pub fn sqlite(&self) -> (&sqlx::SqlitePool, &sqlx::SqlitePool) {
+        match (&self.db().read, &self.db().write) {
+            (Pool::Sqlite(r), Pool::Sqlite(w)) => (r, w),
+            _ => panic!("a SQLite-only test must use TestApp::sqlite_only"),
+        }
     }
 
     pub async fn admin(&self, name: &str) -> String {
@@ -189,8 +246,57 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db().read).await.unwrap()
+        match &self.db().read {
+            Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+            Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
+}
+
+macro_rules! binder {
+    ($name:ident, $db:ty, $kind:ident, $out:ty) => {
+        fn $name<'q>(
+            mut q: sqlx::query::$kind<'q, $db, $out, <$db as sqlx::database::HasArguments<'q>>::Arguments>,
+            binds: &'q [Param],
+        ) -> sqlx::query::$kind<'q, $db, $out, <$db as sqlx::database::HasArguments<'q>>::Arguments> {
+            for b in binds {
+                q = match b {
+                    Param::Int(v) => q.bind(*v),
+                    Param::Text(v) => q.bind(v.as_str()),
+                };
+            }
+            q
+        }
+    };
+}
+binder!(bind_sqlite_scalar, sqlx::Sqlite, QueryScalar, String);
+binder!(bind_pg_scalar, sqlx::Postgres, QueryScalar, String);
+
+fn bind_sqlite<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    binds: &'q [Param],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for b in binds {
+        q = match b {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.as_str()),
+        };
+    }
+    q
+}
+
+fn bind_pg<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    binds: &'q [Param],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for b in binds {
+        q = match b {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.as_str()),
+        };
+    }
+    q
 }
 
 /// Asserts an error response: status, code, and that the body has the spec's shape.

@@ -1,6 +1,8 @@
 //! One integration-test binary: every module drives the real app on a fresh temp database.
 
 mod helpers;
+#[path = "../common/postgres.rs"]
+mod postgres;
 #[path = "../common/server.rs"]
 mod server;
 

@@ -415,7 +415,7 @@ async fn twenty_buyers_racing_for_five_units_get_exactly_five_orders() {
     assert_eq!((placed, refused), (5, 15), "{:?}", statuses(&rs));
     assert_eq!(stock(&app, lamp).await, 0);
     assert_eq!(app.count("SELECT count(*) FROM orders").await, 5);
-    assert_eq!(app.count("SELECT COALESCE(SUM(quantity), 0) FROM order_items").await, 5);
+    assert_eq!(app.count("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_items").await, 5);
     assert_eq!(app.count("SELECT count(*) FROM products WHERE quantity < 0").await, 0);
 }
 
@@ -491,9 +491,9 @@ async fn no_request_fails_under_parallel_load() {
     // Every unit is either in stock or in an order that was not cancelled.
     let held = app
         .count(
-            "SELECT COALESCE(SUM(oi.quantity), 0) FROM order_items oi JOIN orders o ON o.id = oi.order_id
-             WHERE o.status != 'cancelled'",
+            "SELECT CAST(COALESCE(SUM(oi.quantity), 0) AS BIGINT) FROM order_items oi
+             JOIN orders o ON o.id = oi.order_id WHERE o.status != 'cancelled'",
         )
         .await;
-    assert_eq!(app.count("SELECT SUM(quantity) FROM products").await + held, 4 * 25);
+    assert_eq!(app.count("SELECT CAST(SUM(quantity) AS BIGINT) FROM products").await + held, 4 * 25);
 }
