@@ -1,4 +1,10 @@
-//! A small cache of public read answers (the product list), valid until the next write.
+//! A small cache of public read answers (the product list, the screener), valid until the next
+//! write.
+//!
+//! On Postgres, several instances may serve the database: each write is also announced to all
+//! of them (`db::notify`, LISTEN/NOTIFY), and each drops its answers when it hears one, within
+//! milliseconds. While an instance cannot listen (starting, or its connection lost) it serves
+//! nothing from its cache, as it could miss a write.
 //!
 //! Invalidation cannot be forgotten: the `InvalidateOnWrite` fairing calls `invalidate` after
 //! every API request that may change state (anything but GET/HEAD/OPTIONS), once its handler —
@@ -6,34 +12,70 @@
 //! under that version, so an answer computed while a write committed is never served after it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Method;
 use rocket::{Request, Response};
+use rocket_db_pools::Database;
 
+use crate::db::notify::{self, Event};
+use crate::db::Db;
 use crate::App;
 
 const MAX_ENTRIES: usize = 512;
 
-#[derive(Default)]
 pub struct ReadCache {
     version: AtomicU64,
     entries: Mutex<HashMap<String, (u64, Arc<str>)>>,
+    /// False while writes elsewhere could go unheard.
+    serving: AtomicBool,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        ReadCache { version: AtomicU64::new(0), entries: Mutex::default(), serving: AtomicBool::new(true) }
+    }
 }
 
 impl ReadCache {
+    /// Follows what the other instances announce (see `db::notify::subscribe`).
+    pub fn follow(&self, event: Event) {
+        match event {
+            Event::Listening => {
+                self.invalidate();
+                self.serving.store(true, Ordering::Release);
+            }
+            Event::Changed => self.invalidate(),
+            Event::Deaf => {
+                self.serving.store(false, Ordering::Release);
+                self.invalidate();
+            }
+        }
+    }
+
+    /// Until `follow` hears `Listening`: for an instance that shares its database.
+    pub fn wait_for_listener(&self) {
+        self.serving.store(false, Ordering::Release);
+    }
+
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)
     }
 
     pub fn get(&self, key: &str, version: u64) -> Option<Arc<str>> {
+        if !self.serving.load(Ordering::Acquire) {
+            return None;
+        }
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(v, _)| *v == version).map(|(_, body)| body.clone())
     }
 
     pub fn put(&self, key: String, version: u64, body: Arc<str>) {
+        if !self.serving.load(Ordering::Acquire) {
+            return;
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -60,7 +102,8 @@ impl ReadCache {
     }
 }
 
-/// Clears the read cache after every API request that may have written.
+/// Clears the read cache after every API request that may have written, and on Postgres tells
+/// the other instances to clear theirs before the response leaves.
 pub struct InvalidateOnWrite;
 
 #[rocket::async_trait]
@@ -74,6 +117,11 @@ impl Fairing for InvalidateOnWrite {
         if writes && req.uri().path().starts_with("/api") {
             if let Some(app) = req.rocket().state::<App>() {
                 app.reads.invalidate();
+            }
+            if let Some(db) = Db::fetch(req.rocket()) {
+                if let Err(e) = notify::publish(&db.write).await {
+                    tracing::error!("could not announce a write to the other instances: {e}");
+                }
             }
         }
     }

@@ -7,18 +7,39 @@ use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
 use crate::db::{self, Db};
+use crate::App;
 
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
+const RATE_LIMIT_PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// The fairing that starts every background job.
 pub fn start() -> AdHoc {
     AdHoc::on_liftoff("background jobs", |rocket| {
         Box::pin(async move {
-            if let Some(db) = Db::fetch(rocket) {
-                rocket::tokio::spawn(purge_sessions(db.write.clone()));
+            let (Some(db), Some(app)) = (Db::fetch(rocket), rocket.state::<App>()) else { return };
+            rocket::tokio::spawn(purge_sessions(db.write.clone()));
+            if db.kind() == db::Kind::Postgres {
+                let (pool, reads) = (db.write.clone(), app.reads.clone());
+                rocket::tokio::spawn(async move { db::notify::subscribe(&pool, |e| reads.follow(e)).await });
+                let keep = crate::auth::limits::shared_counters_expire_after(&app.config);
+                rocket::tokio::spawn(purge_rate_limits(db.write.clone(), keep));
             }
         })
     })
+}
+
+/// Counters whose window is over count nothing; this only keeps the table small.
+async fn purge_rate_limits(write: db::Pool, keep: Duration) {
+    loop {
+        rocket::tokio::time::sleep(RATE_LIMIT_PURGE_EVERY).await;
+        if write.is_closed() {
+            return;
+        }
+        let before = chrono::Utc::now().timestamp_millis() - keep.as_millis() as i64;
+        if let Err(e) = db::limits::purge(&write, before).await {
+            tracing::warn!("purging rate-limit counters failed: {e}");
+        }
+    }
 }
 
 /// Expired sessions are dead already; this only keeps the table small.

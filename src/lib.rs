@@ -34,17 +34,12 @@ pub struct App {
     pub hasher: Hasher,
     pub limits: Limits,
     /// Public read answers, cleared by every write (see `cache`).
-    pub reads: cache::ReadCache,
+    pub reads: std::sync::Arc<cache::ReadCache>,
 }
 
 impl App {
     pub fn new(config: Config) -> App {
-        App {
-            hasher: Hasher::new(&config),
-            limits: Limits::new(&config),
-            reads: cache::ReadCache::default(),
-            config,
-        }
+        App { hasher: Hasher::new(&config), limits: Limits::new(&config), reads: Default::default(), config }
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {
@@ -69,6 +64,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(Db::init())
         .attach(db::TrackRequests)
         .attach(AdHoc::try_on_ignite("JWT secret", load_tokens))
+        .attach(AdHoc::on_ignite("state shared by instances", share_between_instances))
         .attach(http::SecurityHeaders)
         .attach(http::RequestLog)
         .attach(cache::InvalidateOnWrite)
@@ -95,6 +91,17 @@ async fn load_tokens(rocket: Rocket<Build>) -> rocket::fairing::Result {
         },
     };
     Ok(rocket.manage(Tokens::new(secret.as_bytes(), ttl)))
+}
+
+/// On Postgres, where several instances may serve the database: rate-limit counters move into
+/// it, and the read cache follows the writes the others announce.
+async fn share_between_instances(rocket: Rocket<Build>) -> Rocket<Build> {
+    let (Some(app), Some(db)) = (rocket.state::<App>(), Db::fetch(&rocket)) else { return rocket };
+    if db.kind() == db::Kind::Postgres {
+        app.limits.share_through(db.write.clone());
+        app.reads.wait_for_listener();
+    }
+    rocket
 }
 
 async fn announce(rocket: &Rocket<rocket::Orbit>) {

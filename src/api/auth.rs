@@ -205,7 +205,7 @@ pub async fn login(
     let user = users::by_login(&db.read, &login).await?;
     let subject = Subject::of(user.as_ref().map(|u| u.id), &login);
     // Counted before verifying, so concurrent guesses can't all slip past the limit.
-    app.limits.attempt(client.ip, &subject)?;
+    app.limits.attempt(client.ip, &subject).await?;
     let verified = app.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if verified.ok => user,
@@ -215,7 +215,7 @@ pub async fn login(
             return Err(ApiError::InvalidCredentials);
         }
     };
-    app.limits.succeeded(client.ip, &subject);
+    app.limits.succeeded(client.ip, &subject).await?;
     if !user.is_active {
         return Err(ApiError::AccountDisabled);
     }

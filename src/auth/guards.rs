@@ -74,7 +74,7 @@ pub struct AuthLimit;
 impl<'r> FromRequest<'r> for AuthLimit {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        match state::<App>(req).limits.hit_auth(client_ip(req)) {
+        match state::<App>(req).limits.hit_auth(client_ip(req)).await {
             Ok(()) => Outcome::Success(AuthLimit),
             Err(e) => Outcome::Error(stash(req, e)),
         }

@@ -1,6 +1,10 @@
-//! In-memory rate limits: failed logins per (client, account), requests per client on
-//! `/api/auth/*`, and how many password checks one user may have queued. A limit of 0 turns
-//! that limiter off.
+//! Rate limits: failed logins per (client, account), requests per client on `/api/auth/*`,
+//! and how many password checks one user may have queued. A limit of 0 turns that limiter off.
+//!
+//! On SQLite the counters live in memory (one process serves the file). On Postgres, where
+//! several instances may serve one database, the first two keep their counters in the database
+//! (`db::limits`), so three instances don't allow three times the attempts; the hashing slots
+//! stay per process, as they guard this instance's own hashing pool.
 //!
 //! A login attempt is counted *before* its password is verified (`attempt`), so a burst of
 //! concurrent guesses can't all slip in while the first ones are still hashing; a success then
@@ -9,10 +13,11 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::db::{self, Pool};
 use crate::error::ApiError;
 
 const MAX_TRACKED: usize = 50_000;
@@ -36,6 +41,13 @@ impl Subject {
             None => Subject::Unknown(login.trim().to_lowercase()),
         }
     }
+
+    fn key(&self, ip: IpAddr) -> String {
+        match self {
+            Subject::Account(id) => format!("login:{ip}:account:{id}"),
+            Subject::Unknown(login) => format!("login:{ip}:unknown:{login}"),
+        }
+    }
 }
 
 pub struct Limits {
@@ -45,6 +57,8 @@ pub struct Limits {
     failures: Mutex<HashMap<(IpAddr, Subject), Window>>,
     auth: Mutex<HashMap<IpAddr, Window>>,
     hashing: Mutex<HashMap<i64, u32>>,
+    /// Set on Postgres: where the login and burst counters live instead of the maps above.
+    shared: OnceLock<Pool>,
 }
 
 #[derive(Clone, Copy)]
@@ -87,6 +101,22 @@ fn take<K: Eq + std::hash::Hash>(
     Ok(())
 }
 
+/// As `take`, on the database's counter for `key`.
+async fn take_shared(db: &Pool, key: &str, max: u32, len: Duration) -> Result<(), ApiError> {
+    let window_ms = len.as_millis() as i64;
+    let (count, left_ms) =
+        db::limits::take(db, key, window_ms, chrono::Utc::now().timestamp_millis()).await?;
+    if count > i64::from(max) {
+        return Err(ApiError::RateLimited((left_ms.max(1) as u64).div_ceil(1000)));
+    }
+    Ok(())
+}
+
+/// How long a shared counter is kept: longer than any window.
+pub fn shared_counters_expire_after(config: &Config) -> Duration {
+    Duration::from_secs(config.login_window).max(AUTH_WINDOW)
+}
+
 /// A password check `Limits::hash_slot` let one user start; the slot frees when dropped.
 pub struct HashSlot<'a> {
     limits: &'a Limits,
@@ -114,29 +144,47 @@ impl Limits {
             failures: Mutex::default(),
             auth: Mutex::default(),
             hashing: Mutex::default(),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Keeps the login and burst counters in this (Postgres) database from now on.
+    pub fn share_through(&self, db: Pool) {
+        let _ = self.shared.set(db);
     }
 
     /// Counts an attempt for (client, subject) before it is verified; 429 once the pair has
     /// used up its failures in the current window (even if this attempt would be right).
-    pub fn attempt(&self, ip: IpAddr, subject: &Subject) -> Result<(), ApiError> {
+    pub async fn attempt(&self, ip: IpAddr, subject: &Subject) -> Result<(), ApiError> {
         if self.max_failures == 0 {
             return Ok(());
         }
-        take(&self.failures, (ip, subject.clone()), self.max_failures, self.window)
+        match self.shared.get() {
+            Some(db) => take_shared(db, &subject.key(ip), self.max_failures, self.window).await,
+            None => take(&self.failures, (ip, subject.clone()), self.max_failures, self.window),
+        }
     }
 
     /// A verified attempt: the pair's count starts again.
-    pub fn succeeded(&self, ip: IpAddr, subject: &Subject) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&(ip, subject.clone()));
+    pub async fn succeeded(&self, ip: IpAddr, subject: &Subject) -> Result<(), ApiError> {
+        match self.shared.get() {
+            Some(db) => Ok(db::limits::clear(db, &subject.key(ip)).await?),
+            None => {
+                self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&(ip, subject.clone()));
+                Ok(())
+            }
+        }
     }
 
     /// Counts one request on `/api/auth/*` for this client.
-    pub fn hit_auth(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub async fn hit_auth(&self, ip: IpAddr) -> Result<(), ApiError> {
         if self.auth_per_minute == 0 {
             return Ok(());
         }
-        take(&self.auth, ip, self.auth_per_minute, AUTH_WINDOW)
+        match self.shared.get() {
+            Some(db) => take_shared(db, &format!("auth:{ip}"), self.auth_per_minute, AUTH_WINDOW).await,
+            None => take(&self.auth, ip, self.auth_per_minute, AUTH_WINDOW),
+        }
     }
 
     /// Room for one more password check of this user's, or 429 while `HASHES_PER_USER` run.
@@ -159,23 +207,23 @@ mod tests {
         Limits::new(&Config { login_max_failures: max_failures, login_window: 900, ..Default::default() })
     }
 
-    #[test]
-    fn attempts_are_counted_before_verification_and_reset_by_a_success() {
+    #[rocket::async_test]
+    async fn attempts_are_counted_before_verification_and_reset_by_a_success() {
         let l = limits(3);
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         let ann = Subject::Account(7);
         for _ in 0..3 {
-            l.attempt(ip, &ann).unwrap();
+            l.attempt(ip, &ann).await.unwrap();
         }
-        assert!(matches!(l.attempt(ip, &ann), Err(ApiError::RateLimited(s)) if (1..=900).contains(&s)));
-        assert!(l.attempt("203.0.113.10".parse().unwrap(), &ann).is_ok(), "per client");
-        assert!(l.attempt(ip, &Subject::of(None, " Bob ")).is_ok(), "per subject");
-        l.succeeded(ip, &ann);
-        assert!(l.attempt(ip, &ann).is_ok());
+        assert!(matches!(l.attempt(ip, &ann).await, Err(ApiError::RateLimited(s)) if (1..=900).contains(&s)));
+        assert!(l.attempt("203.0.113.10".parse().unwrap(), &ann).await.is_ok(), "per client");
+        assert!(l.attempt(ip, &Subject::of(None, " Bob ")).await.is_ok(), "per subject");
+        l.succeeded(ip, &ann).await.unwrap();
+        assert!(l.attempt(ip, &ann).await.is_ok());
         assert_eq!(Subject::of(None, " ÄNNE@x.io "), Subject::Unknown("änne@x.io".into()));
         let off = limits(0);
         for _ in 0..100 {
-            off.attempt(ip, &ann).unwrap();
+            off.attempt(ip, &ann).await.unwrap();
         }
     }
 

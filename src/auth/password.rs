@@ -119,9 +119,9 @@ pub async fn confirm(
     let subject = Subject::Account(user.id);
     // The slot first: a check refused for being one too many does not use up an attempt.
     let _slot = limits.hash_slot(user.id)?;
-    limits.attempt(client, &subject)?;
+    limits.attempt(client, &subject).await?;
     if hasher.verify(password, Some(&user.password_hash)).await?.ok {
-        limits.succeeded(client, &subject);
+        limits.succeeded(client, &subject).await?;
         Ok(())
     } else {
         tracing::warn!(target: "stockroom::auth", "login failed: client={client} login={:?}", user.email);

@@ -11,6 +11,8 @@ pub mod assets;
 pub mod cart;
 pub mod catalog;
 pub mod engine;
+pub mod limits;
+pub mod notify;
 pub mod orders;
 pub mod portfolio;
 pub mod query;
@@ -346,6 +348,28 @@ impl rocket_db_pools::Pool for Pools {
     async fn close(&self) {
         self.in_flight.drained(DRAIN_LIMIT).await;
         Pools::close(self).await;
+    }
+}
+
+/// Background jobs that may run on several instances at once (see `claim_round`).
+#[derive(Debug, Clone, Copy)]
+#[repr(i64)]
+pub enum Job {
+    SessionPurge = 0x5354_0001,
+    RateLimitPurge = 0x5354_0002,
+}
+
+/// Whether this instance runs this round of `job`: on Postgres, a transaction-scoped advisory
+/// lock that one instance at a time holds (the others skip the round); on SQLite, always.
+pub async fn claim_round(tx: &mut Tx, job: Job) -> Result<bool, sqlx::Error> {
+    match tx {
+        Tx::Sqlite(_) => Ok(true),
+        Tx::Postgres(t) => {
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+                .bind(job as i64)
+                .fetch_one(&mut **t)
+                .await
+        }
     }
 }
 
