@@ -42,6 +42,12 @@ pub enum Command {
         #[arg(value_name = "OUT.db")]
         out: PathBuf,
     },
+    /// Copy this SQLite database into an empty PostgreSQL database: every row, the same ids and
+    /// the JWT secret, so signed-in users stay signed in. Prints `TABLE ROWS` per table.
+    MigrateTo {
+        #[arg(value_name = "postgres://…")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +172,20 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
     sessions::revoke_all(&mut tx, user.id, None).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("Password set for {}; their sessions were revoked.", user.email))
+}
+
+/// Copies the SQLite database into an empty Postgres one (see `db::copy`) and reports each
+/// table's rows, verified on the target.
+pub async fn migrate_to(config: Config, url: &str) -> Result<String, String> {
+    let copied = crate::db::copy::migrate_to(&config.database, url).await?;
+    let width = copied.iter().map(|c| c.table.len()).max().unwrap_or(0);
+    let mut lines: Vec<String> = copied.iter().map(|c| format!("{:width$} {}", c.table, c.rows)).collect();
+    lines.push(format!(
+        "Copied {} into {}; every count verified. Start Stockroom with --db pointing there.",
+        crate::db::display(&config.database),
+        display_url(url)
+    ));
+    Ok(lines.join("\n"))
 }
 
 /// `VACUUM INTO`: a consistent, compact copy, taken while the server may be writing. Postgres

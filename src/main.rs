@@ -73,5 +73,6 @@ async fn run(command: Command, config: Config) -> Result<String, String> {
             stockroom::cli::admin_set_password(config, &who, &password).await
         }
         Command::Backup { out } => stockroom::cli::backup(config, &out).await,
+        Command::MigrateTo { url } => stockroom::cli::migrate_to(config, &url).await,
     }
 }

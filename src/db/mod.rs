@@ -10,6 +10,7 @@
 pub mod assets;
 pub mod cart;
 pub mod catalog;
+pub mod copy;
 pub mod engine;
 pub mod limits;
 pub mod notify;
