@@ -62,10 +62,14 @@ pub async fn migrate_to(source: &Path, target: &str) -> Result<Vec<Copied>, Stri
     // Deferred: the snapshot is taken by the first read and holds for every table.
     let mut snapshot = src.begin().await.map_err(|e| e.to_string())?;
     let mut tx = dst.begin().await.map_err(|e| e.to_string())?;
-    POSTGRES_MIGRATOR.run_direct(&mut *tx).await.map_err(|e| format!("creating the schema on {shown}: {e}"))?;
+    POSTGRES_MIGRATOR
+        .run_direct(&mut *tx)
+        .await
+        .map_err(|e| format!("creating the schema on {shown}: {e}"))?;
     let mut copied = Vec::new();
     for &table in TABLES {
-        let rows = copy_table(&mut snapshot, &mut tx, table).await.map_err(|e| format!("copying {table}: {e}"))?;
+        let rows =
+            copy_table(&mut snapshot, &mut tx, table).await.map_err(|e| format!("copying {table}: {e}"))?;
         copied.push(Copied { table, rows });
     }
     for c in &copied {
@@ -124,7 +128,11 @@ async fn columns(dst: &mut PgConnection, table: &str) -> Result<Vec<(String, Str
     .await
 }
 
-async fn copy_table(src: &mut SqliteConnection, dst: &mut PgConnection, table: &str) -> Result<i64, sqlx::Error> {
+async fn copy_table(
+    src: &mut SqliteConnection,
+    dst: &mut PgConnection,
+    table: &str,
+) -> Result<i64, sqlx::Error> {
     let cols = columns(dst, table).await?;
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
     // `rowid` on Postgres is SQLite's implicit rowid, selected by that name.

@@ -34,15 +34,11 @@ pub async fn clear(db: &Pool, key: &str) -> Result<(), sqlx::Error> {
 
 /// Drops counters whose window started before `before_ms`; one instance at a time runs it.
 pub async fn purge(db: &Pool, before_ms: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    if !super::claim_round(&mut tx, super::Job::RateLimitPurge).await? {
-        return Ok(0);
-    }
-    let purged = with_conn!(&mut tx, |c| sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(before_ms)
-        .execute(c)
-        .await
-        .map(|d| d.rows_affected()))?;
-    tx.commit().await?;
-    Ok(purged)
+    super::purge_round(
+        db,
+        super::Job::RateLimitPurge,
+        "DELETE FROM rate_limits WHERE window_start < $1",
+        before_ms,
+    )
+    .await
 }

@@ -374,6 +374,22 @@ pub async fn claim_round(tx: &mut Tx, job: Job) -> Result<bool, sqlx::Error> {
     }
 }
 
+/// One round of a purge job: `delete` (binding `bound` as `$1`) in a transaction that claims the
+/// round first; 0 when another instance has it.
+async fn purge_round(db: &Pool, job: Job, delete: &'static str, bound: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if !claim_round(&mut tx, job).await? {
+        return Ok(0);
+    }
+    let purged = engine::with_conn!(&mut tx, |c| sqlx::query(delete)
+        .bind(bound)
+        .execute(c)
+        .await
+        .map(|d| d.rows_affected()))?;
+    tx.commit().await?;
+    Ok(purged)
+}
+
 /// True when the database answers.
 pub async fn ping(db: &Pool) -> bool {
     let result: Result<(), sqlx::Error> =

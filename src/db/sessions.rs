@@ -108,15 +108,6 @@ pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64, keep: Option<i64>) 
 
 /// One instance at a time runs it (`claim_round`); the others skip the round.
 pub async fn purge_expired(db: &super::Pool, now_unix: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    if !super::claim_round(&mut tx, super::Job::SessionPurge).await? {
-        return Ok(0);
-    }
-    let purged = with_conn!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now_unix)
-        .execute(c)
+    super::purge_round(db, super::Job::SessionPurge, "DELETE FROM sessions WHERE expires_at <= $1", now_unix)
         .await
-        .map(|d| d.rows_affected()))?;
-    tx.commit().await?;
-    Ok(purged)
 }

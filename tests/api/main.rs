@@ -17,6 +17,7 @@ mod markets_portfolio;
 mod money;
 mod parsers;
 mod read_cache;
+mod schema_parity;
 mod store_cart;
 mod store_catalog;
 mod store_orders;

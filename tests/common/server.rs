@@ -74,14 +74,41 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> std::io::Result<(u16, Value)> {
+        self.try_call_with(method, path, token, body, &[])
+    }
+
+    /// As `call`, with extra request headers.
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        self.try_call_with(method, path, token, body, headers)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    pub fn try_call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> std::io::Result<(u16, Value)> {
         let broken = |what: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, what.to_owned());
         let mut s = TcpStream::connect(&self.addr)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let mut extra = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        for (k, v) in headers {
+            extra.push_str(&format!("{k}: {v}\r\n"));
+        }
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.addr,
             body.len()
         )?;
@@ -90,6 +117,10 @@ impl Server {
         let raw = String::from_utf8(raw).map_err(|_| broken("response is not UTF-8"))?;
         let (head, payload) = raw.split_once("\r\n\r\n").ok_or_else(|| broken("no end of headers"))?;
         let status = head.get(9..12).and_then(|s| s.parse().ok()).ok_or_else(|| broken("no status line"))?;
+        let status: u16 = status;
+        if status == 204 {
+            return Ok((status, Value::Null));
+        }
         let length = head
             .lines()
             .find_map(|l| {
