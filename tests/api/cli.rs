@@ -1,4 +1,6 @@
-//! The real binary: CLI commands, startup refusals, port 0, graceful shutdown, logs.
+//! The real binary: CLI commands, startup refusals, port 0, graceful shutdown, logs. SQLite only:
+//! these are about the file (`backup`, refusing foreign or newer files) and the process on it;
+//! `tests/multi_instance.rs` and `tests/migrate_to.rs` run the binary on Postgres.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Storage faults: a full disk answers JSON 503s, leaves no partial rows, and the server recovers
+//! SQLite only (a full disk under the database file). Storage faults: a full disk answers JSON 503s, leaves no partial rows, and the server recovers
 //! when space comes back. (A read-only remount is refused by the kernel while SQLite holds the
 //! files open for writing, and root ignores file modes, so the full disk is the fault we inject.) Mounting a tmpfs needs root, so these are ignored
 //! in a plain `cargo test`; CI (root) runs them with `--ignored`.
