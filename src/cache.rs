@@ -112,13 +112,16 @@ impl Fairing for InvalidateOnWrite {
         Info { name: "read-cache invalidation", kind: Kind::Response }
     }
 
-    async fn on_response<'r>(&self, req: &'r Request<'_>, _: &mut Response<'r>) {
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let writes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
         if writes && req.uri().path().starts_with("/api") {
             if let Some(app) = req.rocket().state::<App>() {
                 app.reads.invalidate();
             }
-            if let Some(db) = Db::fetch(req.rocket()) {
+            // A refusal (4xx) changed nothing, so the others need not hear of it: that spares a
+            // round trip to the database on every failed login, say.
+            let refused = res.status().class() == rocket::http::StatusClass::ClientError;
+            if let (false, Some(db)) = (refused, Db::fetch(req.rocket())) {
                 if let Err(e) = notify::publish(&db.write).await {
                     tracing::error!("could not announce a write to the other instances: {e}");
                 }

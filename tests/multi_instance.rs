@@ -139,6 +139,44 @@ fn instances_started_together_migrate_once_and_share_one_secret() {
 }
 
 #[test]
+fn an_instance_older_than_the_database_refuses_to_start() {
+    let Some(c) = Cluster::start() else { return };
+    drop(c.nodes);
+    let url = c.url.clone();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let mut db = PgConnection::connect(&url).await.unwrap();
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES (99990101000000, 'from the future', TRUE, '\\x00', 0)",
+            )
+            .execute(&mut db)
+            .await
+            .unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+    let out = server::cmd(std::path::Path::new(&c.url)).args(["--port", "0"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("newer Stockroom") && err.contains("99990101000000"), "{err}");
+}
+
+#[test]
+fn libpq_parameters_in_the_url_are_honoured() {
+    let Some(pg) = postgres::server() else { return };
+    let url = postgres::fresh_database_blocking(&pg);
+    // The test server speaks no TLS: demanding it must fail, not quietly connect in the clear.
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let out = server::cmd(std::path::Path::new(&format!("{url}{sep}sslmode=require"))).args(["--port", "0"]).output();
+    let out = out.unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(err.contains("tls") || err.contains("ssl"), "{err}");
+}
+
+#[test]
 fn twenty_buyers_spread_over_three_instances_get_exactly_five_units() {
     let Some(c) = Cluster::start() else { return };
     let mug = c.product("Mug", 5);

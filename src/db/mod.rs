@@ -428,3 +428,22 @@ pub fn display_path(path: &Path) -> String {
     };
     abs.display().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        assert_eq!(display_url("postgres://app:s3cret@db:5432/shop?sslmode=require"), "postgres://app:***@db:5432/shop?sslmode=require");
+        assert_eq!(display_url("postgresql://app@db/shop"), "postgresql://app@db/shop");
+        assert_eq!(display_url("postgres://db/shop"), "postgres://db/shop");
+    }
+
+    #[test]
+    fn a_database_is_a_url_or_a_file() {
+        assert_eq!(Target::of(Path::new("postgres://db/shop")).kind(), Kind::Postgres);
+        assert_eq!(Target::of(Path::new("postgresql://db/shop")).kind(), Kind::Postgres);
+        assert_eq!(Target::of(Path::new("data/postgres.db")).kind(), Kind::Sqlite);
+    }
+}
