@@ -455,7 +455,8 @@ def render_postgres(r):
         f"database (created with psql, dropped afterwards). Load and server set up as for SQLite: wrk "
         f"-t{THREADS} -c{CONNECTIONS} in total, {cfg['warmup_s']}s warm-up + {cfg['duration_s']}s measured "
         f"per scenario, the same seed through the API, the same binary ({cfg['binary']}), environment "
-        f"and Rocket.toml (default argon2 cost, limiters off, default Postgres pool size)."),
+        f"and Rocket.toml (default argon2 cost, limiters off, default Postgres pool size). Database "
+        f"settings: {', '.join(pg.get('settings') or []) or 'the server defaults'}."),
         para(f"postgres ×2: two server instances on one database, on their own ports, started one after "
         f"the other with identical settings and seeded through the first. Each scenario runs two wrk "
         f"processes at once, one per instance, each with half the load (-t{threads} -c{conns}; login "
@@ -548,7 +549,8 @@ class Postgres:
     .../postgres) points at, created and dropped with psql. Each is named
     stockroom_bench_<timestamp>_<pid>_<tag>; drop_all() drops whatever is left."""
 
-    def __init__(self, url):
+    def __init__(self, url, settings=()):
+        self.settings = list(settings)
         if urllib.parse.urlsplit(url).scheme not in ("postgres", "postgresql"):
             raise BenchError(f"--postgres wants a postgres:// URL, not {url!r}")
         self.psql = shutil.which("psql")
@@ -574,6 +576,9 @@ class Postgres:
         name = f"stockroom_bench_{self.stamp}_{tag}"
         self.sql(f'CREATE DATABASE "{name}"')
         self.created.append(name)
+        for setting in self.settings:  # e.g. synchronous_commit=off, for the sessions in it
+            key, value = setting.split("=", 1)
+            self.sql(f'ALTER DATABASE "{name}" SET {key} = {value}')
         return self.url_of(name)
 
     def drop(self, url):
@@ -806,7 +811,7 @@ def run_postgres(opts, machine, work, servers, hashing, pg, first_health, sqlite
                    "binary": str(BINARY),
                    "per_instance_when_split": {"connections": split_load(2)[0], "wrk_threads": split_load(2)[1],
                                                "flood_connections": FLOOD_CONNECTIONS // 2}},
-        "postgres": {"url": redact(pg.url), "server_version": pg.version},
+        "postgres": {"url": redact(pg.url), "server_version": pg.version, "settings": pg.settings},
         "sqlite_in_run": sqlite is not None,
         "first_health_ms": statistics.median(first_health),
         "first_health_samples_ms": [round(x, 1) for x in first_health],
@@ -833,6 +838,9 @@ def main():
                          "postgres://postgres@127.0.0.1:5432/postgres (fresh databases are created "
                          "and dropped there with psql)")
     ap.add_argument("--postgres-only", action="store_true", help="with --postgres: skip the SQLite run")
+    ap.add_argument("--pg-setting", action="append", default=[], metavar="KEY=VALUE",
+                    help="with --postgres: ALTER DATABASE ... SET KEY = VALUE on each fresh database, "
+                         "e.g. synchronous_commit=off (SQLite's synchronous=NORMAL durability); repeatable")
     ap.add_argument("--binary", type=Path, help="benchmark this stockroom binary (implies --no-build)")
     ap.add_argument("--no-hash-bench", action="store_true",
                     help="skip cargo bench --bench hash_cost (no hashing ceiling; its target is SKIP)")
@@ -847,7 +855,7 @@ def main():
     pg = None
     if opts.postgres:
         try:
-            pg = Postgres(opts.postgres)
+            pg = Postgres(opts.postgres, opts.pg_setting)
         except BenchError as e:
             sys.exit(f"benchmark failed: {e}")
 

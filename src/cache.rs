@@ -1,10 +1,12 @@
 //! A small cache of public read answers (the product list, the screener), valid until the next
 //! write.
 //!
-//! On Postgres, several instances may serve the database: each write is also announced to all
-//! of them (`db::notify`, LISTEN/NOTIFY), and each drops its answers when it hears one, within
-//! milliseconds. While an instance cannot listen (starting, or its connection lost) it serves
-//! nothing from its cache, as it could miss a write.
+//! On Postgres, several instances may serve the database: writes are also announced to all of
+//! them (`db::notify`, LISTEN/NOTIFY), and each drops its answers when it hears one. The
+//! announcements are batched — one per `ANNOUNCE_EVERY` at most, however many writes — so the
+//! others hear within tens of milliseconds without one NOTIFY per request for the database and
+//! every listener to process. While an instance cannot listen (starting, or its connection
+//! lost) it serves nothing from its cache, as it could miss a write.
 //!
 //! Invalidation cannot be forgotten: the `InvalidateOnWrite` fairing calls `invalidate` after
 //! every API request that may change state (anything but GET/HEAD/OPTIONS), once its handler —
@@ -14,28 +16,39 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Method;
 use rocket::{Request, Response};
-use rocket_db_pools::Database;
 
 use crate::db::notify::{self, Event};
-use crate::db::Db;
+use crate::db::Pool;
 use crate::App;
 
 const MAX_ENTRIES: usize = 512;
+/// The shortest time between two announcements of writes to the other instances.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(20);
 
 pub struct ReadCache {
     version: AtomicU64,
     entries: Mutex<HashMap<String, (u64, Arc<str>)>>,
     /// False while writes elsewhere could go unheard.
     serving: AtomicBool,
+    /// A write not yet announced to the other instances, and the announcer's wake-up.
+    unannounced: AtomicBool,
+    wake: rocket::tokio::sync::Notify,
 }
 
 impl Default for ReadCache {
     fn default() -> Self {
-        ReadCache { version: AtomicU64::new(0), entries: Mutex::default(), serving: AtomicBool::new(true) }
+        ReadCache {
+            version: AtomicU64::new(0),
+            entries: Mutex::default(),
+            serving: AtomicBool::new(true),
+            unannounced: AtomicBool::new(false),
+            wake: rocket::tokio::sync::Notify::new(),
+        }
     }
 }
 
@@ -87,6 +100,32 @@ impl ReadCache {
         self.version.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Drops this instance's answers and has the write announced to the others.
+    fn written(&self) {
+        self.invalidate();
+        self.unannounced.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Announces writes to the other instances on `db` until it closes: as soon as one happens,
+    /// then at most once per `ANNOUNCE_EVERY`. A failed announcement is retried.
+    pub async fn announce_writes(&self, db: Pool) {
+        while !db.is_closed() {
+            if !self.unannounced.swap(false, Ordering::AcqRel) {
+                // Checked again after at most a second, so a closed pool ends the loop.
+                let _ = rocket::tokio::time::timeout(Duration::from_secs(1), self.wake.notified()).await;
+                continue;
+            }
+            if let Err(e) = notify::publish(&db).await {
+                self.unannounced.store(true, Ordering::Release);
+                if !db.is_closed() {
+                    tracing::error!("could not announce writes to the other instances: {e}");
+                }
+            }
+            rocket::tokio::time::sleep(ANNOUNCE_EVERY).await;
+        }
+    }
+
     /// The cached answer for `key`, or `compute`'s, filed under the version seen before computing.
     pub async fn get_or<F, E>(&self, key: String, compute: F) -> Result<Arc<str>, E>
     where
@@ -102,8 +141,8 @@ impl ReadCache {
     }
 }
 
-/// Clears the read cache after every API request that may have written, and on Postgres tells
-/// the other instances to clear theirs before the response leaves.
+/// Clears the read cache after every API request that may have written, and has the write
+/// announced to the other instances (see `ReadCache::announce_writes`).
 pub struct InvalidateOnWrite;
 
 #[rocket::async_trait]
@@ -112,19 +151,11 @@ impl Fairing for InvalidateOnWrite {
         Info { name: "read-cache invalidation", kind: Kind::Response }
     }
 
-    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+    async fn on_response<'r>(&self, req: &'r Request<'_>, _: &mut Response<'r>) {
         let writes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
         if writes && req.uri().path().starts_with("/api") {
             if let Some(app) = req.rocket().state::<App>() {
-                app.reads.invalidate();
-            }
-            // A refusal (4xx) changed nothing, so the others need not hear of it: that spares a
-            // round trip to the database on every failed login, say.
-            let refused = res.status().class() == rocket::http::StatusClass::ClientError;
-            if let (false, Some(db)) = (refused, Db::fetch(req.rocket())) {
-                if let Err(e) = notify::publish(&db.write).await {
-                    tracing::error!("could not announce a write to the other instances: {e}");
-                }
+                app.reads.written();
             }
         }
     }

@@ -21,6 +21,8 @@ pub fn start() -> AdHoc {
             if db.kind() == db::Kind::Postgres {
                 let (pool, reads) = (db.write.clone(), app.reads.clone());
                 rocket::tokio::spawn(async move { db::notify::subscribe(&pool, |e| reads.follow(e)).await });
+                let (pool, reads) = (db.write.clone(), app.reads.clone());
+                rocket::tokio::spawn(async move { reads.announce_writes(pool).await });
                 let keep = crate::auth::limits::shared_counters_expire_after(&app.config);
                 rocket::tokio::spawn(purge_rate_limits(db.write.clone(), keep));
             }

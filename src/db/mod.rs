@@ -200,8 +200,12 @@ impl Pools {
         let shown = display_url(url);
         let sqlx_err = |e| OpenError::Sqlx(shown.clone(), e);
         let options: PgConnectOptions = url.parse().map_err(sqlx_err)?;
+        // No ping before each acquire: on Postgres it is a round trip per query, and a
+        // connection that broke meanwhile fails its query (a 503 the client may retry) and is
+        // dropped by the pool.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
             .await
@@ -435,7 +439,10 @@ mod tests {
 
     #[test]
     fn urls_are_shown_without_their_password() {
-        assert_eq!(display_url("postgres://app:s3cret@db:5432/shop?sslmode=require"), "postgres://app:***@db:5432/shop?sslmode=require");
+        assert_eq!(
+            display_url("postgres://app:s3cret@db:5432/shop?sslmode=require"),
+            "postgres://app:***@db:5432/shop?sslmode=require"
+        );
         assert_eq!(display_url("postgresql://app@db/shop"), "postgresql://app@db/shop");
         assert_eq!(display_url("postgres://db/shop"), "postgres://db/shop");
     }
