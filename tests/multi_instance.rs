@@ -169,7 +169,9 @@ fn libpq_parameters_in_the_url_are_honoured() {
     let url = postgres::fresh_database_blocking(&pg);
     // The test server speaks no TLS: demanding it must fail, not quietly connect in the clear.
     let sep = if url.contains('?') { '&' } else { '?' };
-    let out = server::cmd(std::path::Path::new(&format!("{url}{sep}sslmode=require"))).args(["--port", "0"]).output();
+    let out = server::cmd(std::path::Path::new(&format!("{url}{sep}sslmode=require")))
+        .args(["--port", "0"])
+        .output();
     let out = out.unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr).to_lowercase();

@@ -21,6 +21,8 @@ use crate::db::{self, Pool};
 use crate::error::ApiError;
 
 const MAX_TRACKED: usize = 50_000;
+/// Characters of an unknown login identifier that name its counter in the database.
+const MAX_KEYED_LOGIN: usize = 320;
 const AUTH_WINDOW: Duration = Duration::from_secs(60);
 /// Password checks one user may have running or queued at once (confirmations of the current
 /// password); more are refused rather than queued, so one account can't fill the hashing pool.
@@ -45,7 +47,10 @@ impl Subject {
     fn key(&self, ip: IpAddr) -> String {
         match self {
             Subject::Account(id) => format!("login:{ip}:account:{id}"),
-            Subject::Unknown(login) => format!("login:{ip}:unknown:{login}"),
+            // Bounded, so a huge identifier can't make an oversized key (no account's is longer).
+            Subject::Unknown(login) => {
+                format!("login:{ip}:unknown:{}", login.chars().take(MAX_KEYED_LOGIN).collect::<String>())
+            }
         }
     }
 }

@@ -112,6 +112,24 @@ async fn concurrent_wrong_logins_cannot_slip_past_the_limit() {
 }
 
 #[rocket::async_test]
+async fn a_huge_unknown_identifier_is_limited_like_any_other() {
+    let app = TestApp::new().await;
+    // Longer than Postgres can index as a key: the counter's key is bounded.
+    // Varied characters, so the database can't compress it into a small key either.
+    let mut seed = 7u64;
+    let huge: String = (0..20_000)
+        .map(|_| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            char::from(b'a' + (seed >> 59) as u8 % 26)
+        })
+        .collect();
+    for _ in 0..5 {
+        assert_error(&app.login(&huge, WRONG).await, 401, "invalid_credentials");
+    }
+    assert_error(&app.login(&huge, WRONG).await, 429, "rate_limited");
+}
+
+#[rocket::async_test]
 async fn the_limit_holds_for_every_spelling_of_an_account() {
     let app = TestApp::new().await;
     app.signup("ann").await;
