@@ -135,16 +135,27 @@ pub async fn delete(db: impl Into<Ex<'_>>, id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Active admins other than `except`: the last one may not be demoted, deactivated or deleted.
-/// On Postgres their rows stay locked until the transaction ends, so two racing demotions can't
-/// both count the other.
+/// On Postgres every such check takes one transaction-scoped advisory lock first, so the checks
+/// run one at a time and each counts what the one before it committed (two admins demoting each
+/// other can't both count the other). SQLite's write transactions run one at a time anyway.
 pub async fn other_active_admins(tx: &mut super::Tx, except: i64) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "SELECT id FROM users WHERE role = 'admin' AND is_active AND id <> $1 ORDER BY id{}",
-        tx.kind().for_update()
-    );
-    let ids: Vec<(i64,)> = with_conn!(tx, |c| sqlx::query_as(&sql).bind(except).fetch_all(c).await)?;
-    Ok(ids.len() as i64)
+    if tx.kind() == super::Kind::Postgres {
+        with_conn!(&mut *tx, |c| sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LAST_ADMIN_LOCK)
+            .execute(c)
+            .await
+            .map(drop))?;
+    }
+    with_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND is_active AND id <> $1"
+    )
+    .bind(except)
+    .fetch_one(c)
+    .await)
 }
+
+/// The advisory lock of `other_active_admins`.
+const LAST_ADMIN_LOCK: i64 = 0x5354_0100;
 
 pub async fn page(
     db: &Pool,

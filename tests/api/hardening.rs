@@ -233,6 +233,36 @@ async fn a_demotion_is_not_undone_by_a_racing_patch() {
 }
 
 #[rocket::async_test]
+async fn two_admins_demoting_each_other_at_once_leave_exactly_one() {
+    let app = Arc::new(TestApp::new().await);
+    let (ann, ann_user) = app.user_with("ann", "admin", &[]).await;
+    let (bob, bob_user) = app.user_with("bob", "admin", &[]).await;
+    let (ann_id, bob_id) = (ann_user["id"].as_i64().unwrap(), bob_user["id"].as_i64().unwrap());
+    let tokens = Arc::new([(ann, bob_id), (bob, ann_id)]);
+    for round in 0..10 {
+        app.exec("UPDATE users SET role = 'admin'", &[]).await;
+        let rs = parallel(&app, 2, |app, i| {
+            let tokens = tokens.clone();
+            async move {
+                let (token, target) = &tokens[i];
+                app.patch(&format!("/api/users/{target}"), &Req::bearer(token), json!({"role": "user"})).await
+            }
+        })
+        .await;
+        // The loser is refused as the last admin's demoter (409), or, when its request started
+        // after the other's commit, as no longer an admin (403); never an error.
+        let bodies: Vec<_> = rs.iter().map(|r| &r.body).collect();
+        assert_eq!(rs.iter().filter(|r| r.status == 200).count(), 1, "round {round}: {bodies:?}");
+        let loser = rs.iter().find(|r| r.status != 200).unwrap();
+        assert!(
+            matches!((loser.status, loser.code()), (409, "last_admin") | (403, "forbidden")),
+            "round {round}: {bodies:?}"
+        );
+        assert_eq!(app.count("SELECT count(*) FROM users WHERE role = 'admin' AND is_active").await, 1);
+    }
+}
+
+#[rocket::async_test]
 async fn csrf_compares_the_whole_origin() {
     let app = TestApp::new().await;
     let (token, _) = app.signup("ann").await;
