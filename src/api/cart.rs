@@ -102,13 +102,21 @@ async fn current(db: &Db, user_id: i64) -> ApiResult<Json<Cart>> {
     Cart::from_lines(cart::lines(&db.read, user_id).await?).map(Json)
 }
 
-/// Why a change that would make the line `wanted` units changed nothing: 409 saying how many
-/// are left, or — when the stock covers it — a 400 naming `quantity`, since then it was the
-/// cart's total that would not fit in 64-bit cents.
+/// Why a change that would make the line `wanted` units changed nothing: a 400 naming
+/// `quantity` when the cart's total would not fit in 64-bit cents, else 409 saying how many are
+/// left. The total is what is checked, not the stock: the stock may have changed since the
+/// refused statement (a cancel gives units back), and a refusal for stock must not be reported
+/// as one for the total.
 async fn refused(db: &Db, user_id: i64, product_id: i64, wanted: impl Fn(i64) -> i64) -> ApiResult<ApiError> {
     let p = catalog::product(&db.read, product_id).await?.ok_or(ApiError::NotFound("Product"))?;
-    let held = cart::line_quantity(&db.read, user_id, product_id).await?.unwrap_or(0);
-    if wanted(held) <= p.quantity {
+    let lines = cart::lines(&db.read, user_id).await?;
+    let held = lines.iter().find(|l| l.product.id == product_id).map_or(0, |l| l.cart_quantity);
+    let total = lines
+        .iter()
+        .filter(|l| l.product.id != product_id)
+        .try_fold(0i64, |sum, l| l.product.price.checked_mul(l.cart_quantity)?.checked_add(sum))
+        .and_then(|others| p.price.checked_mul(wanted(held))?.checked_add(others));
+    if total.is_none() {
         return Ok(ApiError::field("quantity", "would make the cart's total too large"));
     }
     let held = if held > 0 { format!(" (your cart holds {held})") } else { String::new() };
