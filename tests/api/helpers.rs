@@ -76,6 +76,20 @@ impl Req {
     }
 }
 
+/// Binds `Param`s in order to any query of either engine.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                Param::Int(v) => q.bind(*v),
+                Param::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        q
+    }};
+}
+
 /// Which engine a test's database is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -214,8 +228,8 @@ impl TestApp {
     /// Runs one statement directly on the database (either engine), with `$n` binds.
     pub async fn exec(&self, sql: &str, binds: &[Param]) {
         match &self.db().write {
-            Pool::Sqlite(p) => bind_sqlite(sqlx::query(sql), binds).execute(p).await.map(drop),
-            Pool::Postgres(p) => bind_pg(sqlx::query(sql), binds).execute(p).await.map(drop),
+            Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds).execute(p).await.map(drop),
+            Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds).execute(p).await.map(drop),
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
@@ -223,8 +237,8 @@ impl TestApp {
     /// The text one query answers (either engine), with `$n` binds.
     pub async fn text(&self, sql: &str, binds: &[Param]) -> String {
         match &self.db().read {
-            Pool::Sqlite(p) => bind_sqlite_scalar(sqlx::query_scalar(sql), binds).fetch_one(p).await,
-            Pool::Postgres(p) => bind_pg_scalar(sqlx::query_scalar(sql), binds).fetch_one(p).await,
+            Pool::Sqlite(p) => bind_all!(sqlx::query_scalar(sql), binds).fetch_one(p).await,
+            Pool::Postgres(p) => bind_all!(sqlx::query_scalar(sql), binds).fetch_one(p).await,
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
@@ -252,51 +266,6 @@ impl TestApp {
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
-}
-
-macro_rules! binder {
-    ($name:ident, $db:ty, $kind:ident, $out:ty) => {
-        fn $name<'q>(
-            mut q: sqlx::query::$kind<'q, $db, $out, <$db as sqlx::database::HasArguments<'q>>::Arguments>,
-            binds: &'q [Param],
-        ) -> sqlx::query::$kind<'q, $db, $out, <$db as sqlx::database::HasArguments<'q>>::Arguments> {
-            for b in binds {
-                q = match b {
-                    Param::Int(v) => q.bind(*v),
-                    Param::Text(v) => q.bind(v.as_str()),
-                };
-            }
-            q
-        }
-    };
-}
-binder!(bind_sqlite_scalar, sqlx::Sqlite, QueryScalar, String);
-binder!(bind_pg_scalar, sqlx::Postgres, QueryScalar, String);
-
-fn bind_sqlite<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    binds: &'q [Param],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    for b in binds {
-        q = match b {
-            Param::Int(v) => q.bind(*v),
-            Param::Text(v) => q.bind(v.as_str()),
-        };
-    }
-    q
-}
-
-fn bind_pg<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-    binds: &'q [Param],
-) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    for b in binds {
-        q = match b {
-            Param::Int(v) => q.bind(*v),
-            Param::Text(v) => q.bind(v.as_str()),
-        };
-    }
-    q
 }
 
 /// Asserts an error response: status, code, and that the body has the spec's shape.
