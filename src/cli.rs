@@ -149,6 +149,8 @@ pub async fn admin_create(
             name: &name,
             password_hash: &hash,
             role: Role::Admin,
+            // Whoever has the shell vouches for the address.
+            email_verified: true,
         },
     )
     .await
@@ -170,8 +172,13 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
     let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
     users::set_password(&mut tx, user.id, &hash).await.map_err(|e| e.to_string())?;
     sessions::revoke_all(&mut tx, user.id, None).await.map_err(|e| e.to_string())?;
+    crate::db::mail::void_tokens(&mut tx, user.id, Some(crate::db::mail::Purpose::PasswordReset))
+        .await
+        .map_err(|e| e.to_string())?;
+    // Delivered by the server's worker, as every mail.
+    app.mailer.password_changed(&mut tx, &user).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    Ok(format!("Password set for {}; their sessions were revoked.", user.email))
+    Ok(format!("Password set for {}; their sessions were revoked and a notice was queued.", user.email))
 }
 
 /// Copies the SQLite database into an empty Postgres one (see `db::copy`) and reports each

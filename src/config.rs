@@ -31,6 +31,17 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub body_limit: u64,
     pub currency: String,
+    /// The address people open, used in mailed links; default `http://ADDRESS:PORT`.
+    pub public_url: Option<String>,
+    /// `smtp://` (STARTTLS required), `smtps://` (implicit TLS) or `smtp+plain://` (a local relay
+    /// only); none writes each mail to the log instead.
+    pub smtp_url: Option<String>,
+    /// A PEM certificate to trust besides the system's roots (a private relay's).
+    pub smtp_ca_file: Option<PathBuf>,
+    pub mail_from: String,
+    pub require_verified_email: bool,
+    pub verify_token_ttl: u64,
+    pub reset_token_ttl: u64,
 }
 
 impl Default for Config {
@@ -52,6 +63,13 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             body_limit: 65_536,
             currency: "USD".into(),
+            public_url: None,
+            smtp_url: None,
+            smtp_ca_file: None,
+            mail_from: "Stockroom <stockroom@localhost>".into(),
+            require_verified_email: false,
+            verify_token_ttl: 86_400,
+            reset_token_ttl: 1_800,
         }
     }
 }
@@ -200,6 +218,16 @@ impl Config {
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
             return bad("currency", "must be a three-letter ISO 4217 code such as USD");
         }
+        if self.verify_token_ttl == 0 || self.reset_token_ttl == 0 {
+            return bad("verify_token_ttl/reset_token_ttl", "must be at least 1 second");
+        }
+        if let Some(url) = &self.public_url {
+            match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => return bad("public_url", "must be an http(s) URL such as https://shop.example.com"),
+            }
+        }
+        crate::mail::check_config(self).map_err(ConfigError)?;
         Ok(())
     }
 }

@@ -18,6 +18,11 @@ pub fn start() -> AdHoc {
         Box::pin(async move {
             let (Some(db), Some(app)) = (Db::fetch(rocket), rocket.state::<App>()) else { return };
             rocket::tokio::spawn(purge_sessions(db.write.clone()));
+            rocket::tokio::spawn(crate::mail::worker::run(
+                db.write.clone(),
+                db.in_flight.clone(),
+                app.mailer.clone(),
+            ));
             if db.kind() == db::Kind::Postgres {
                 let (pool, reads) = (db.write.clone(), app.reads.clone());
                 rocket::tokio::spawn(async move { db::notify::subscribe(&pool, |e| reads.follow(e)).await });
@@ -44,7 +49,7 @@ async fn purge_rate_limits(write: db::Pool, keep: Duration) {
     }
 }
 
-/// Expired sessions are dead already; this only keeps the table small.
+/// Expired sessions and mail tokens are dead already; this only keeps the table small.
 async fn purge_sessions(write: db::Pool) {
     loop {
         if write.is_closed() {
@@ -53,6 +58,9 @@ async fn purge_sessions(write: db::Pool) {
         let now = chrono::Utc::now().timestamp();
         if let Err(e) = db::sessions::purge_expired(&write, now).await {
             tracing::warn!("purging expired sessions failed: {e}");
+        }
+        if let Err(e) = db::mail::purge_expired_tokens(&write, now).await {
+            tracing::warn!("purging expired mail tokens failed: {e}");
         }
         rocket::tokio::time::sleep(SESSION_PURGE_EVERY).await;
     }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod logging;
+pub mod mail;
 pub mod web;
 
 use rocket::fairing::AdHoc;
@@ -35,11 +36,19 @@ pub struct App {
     pub limits: Limits,
     /// Public read answers, cleared by every write (see `cache`).
     pub reads: std::sync::Arc<cache::ReadCache>,
+    /// Renders and queues mail; its worker delivers it (see `mail`).
+    pub mailer: std::sync::Arc<mail::Mailer>,
 }
 
 impl App {
     pub fn new(config: Config) -> App {
-        App { hasher: Hasher::new(&config), limits: Limits::new(&config), reads: Default::default(), config }
+        App {
+            hasher: Hasher::new(&config),
+            limits: Limits::new(&config),
+            reads: Default::default(),
+            mailer: std::sync::Arc::new(mail::Mailer::new(&config)),
+            config,
+        }
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {
@@ -107,6 +116,10 @@ async fn share_between_instances(rocket: Rocket<Build>) -> Rocket<Build> {
 async fn announce(rocket: &Rocket<rocket::Orbit>) {
     let app = rocket.state::<App>().expect("managed in build()");
     let c = rocket.config();
+    app.mailer.listening_on(c.address, c.port);
+    if app.config.smtp_url.is_none() {
+        tracing::info!("no `smtp_url` configured: mail is written to this log instead of being sent");
+    }
     tracing::info!(
         "Stockroom {} listening on http://{}:{} (database {})",
         env!("CARGO_PKG_VERSION"),

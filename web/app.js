@@ -1,11 +1,14 @@
 // Stockroom web app entry: boot (who is signed in, currency), the header, and the route table.
-import { api, post, onUnauthorized, onActivity } from './js/api.js';
+import { api, post, onUnauthorized, onActivity, onEmailUnverified } from './js/api.js';
 import { state, update, subscribe, hasPerm, hasAnyAdminPerm } from './js/state.js';
 import { h, icon, toast } from './js/dom.js';
 import { refreshCartCount } from './js/session.js';
 import { addRoute, setup, render, navigate, trackActivity, loginRedirect } from './js/router.js';
+import { mountVerifyBanner } from './js/banner.js';
 import { homePage } from './js/pages/home.js';
-import { loginPage, signupPage } from './js/pages/auth.js';
+import {
+  loginPage, signupPage, forgotPasswordPage, resetPasswordPage, verifyEmailPage,
+} from './js/pages/auth.js';
 import { accountPage } from './js/pages/account.js';
 import { catalogPage, productPage, cartPage, ordersPage, orderPage } from './js/pages/store.js';
 import { marketsPage, watchlistPage, portfolioPage } from './js/pages/markets.js';
@@ -15,12 +18,17 @@ import { adminCategoriesPage } from './js/pages/admin/categories.js';
 import { adminAssetsPage } from './js/pages/admin/assets.js';
 import { adminOrdersPage } from './js/pages/admin/orders.js';
 import { adminUsersPage } from './js/pages/admin/users.js';
+import { adminMailPage } from './js/pages/admin/mail.js';
 
 const perm = (p) => (user) => hasPerm(p, user);
 
 addRoute('/', homePage, { name: 'home' });
 addRoute('/login', loginPage, { name: 'login', guest: true });
 addRoute('/signup', signupPage, { name: 'signup', guest: true });
+// Reached from mails (the token rides in the fragment), so they work signed in or out.
+addRoute('/forgot-password', forgotPasswordPage, { name: 'forgot-password' });
+addRoute('/reset-password', resetPasswordPage, { name: 'reset-password' });
+addRoute('/verify-email', verifyEmailPage, { name: 'verify-email' });
 addRoute('/catalog', catalogPage, { name: 'catalog' });
 addRoute('/products/:id', productPage, { name: 'product' });
 addRoute('/cart', cartPage, { name: 'cart', auth: true });
@@ -36,6 +44,7 @@ addRoute('/admin/categories', adminCategoriesPage, { name: 'admin-categories', a
 addRoute('/admin/assets', adminAssetsPage, { name: 'admin-assets', auth: true, perm: perm('assets:write') });
 addRoute('/admin/orders', adminOrdersPage, { name: 'admin-orders', auth: true, perm: perm('orders:manage') });
 addRoute('/admin/users', adminUsersPage, { name: 'admin-users', auth: true, perm: perm('users:manage') });
+addRoute('/admin/mail', adminMailPage, { name: 'admin-mail', auth: true, perm: perm('users:manage') });
 
 /* ------------------------------------------------------------------ header */
 
@@ -110,10 +119,12 @@ async function logOut(button) {
 }
 
 subscribe(renderHeader);
+mountVerifyBanner(document.getElementById('site-notices'));
 
 /* ------------------------------------------------------------------ boot */
 
 onActivity(trackActivity);
+onEmailUnverified(() => { if (!state.verifyRequired) update({ verifyRequired: true }); });
 onUnauthorized(() => {
   const hadUser = Boolean(state.user);
   if (hadUser) update({ user: null, cartCount: null });

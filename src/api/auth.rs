@@ -14,8 +14,8 @@ use crate::auth::cookie::{self, COOKIE};
 use crate::auth::limits::Subject;
 use crate::auth::password::check_policy;
 use crate::auth::token::Tokens;
-use crate::auth::{AuthLimit, AuthUser, Client};
-use crate::db::{sessions, users, users::NewUser, users::UserRow, Db};
+use crate::auth::{AuthLimit, Client, SignedIn};
+use crate::db::{sessions, users, users::NewUser, users::UserRow, Db, Ex};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -90,7 +90,7 @@ pub struct Session {
 /// Creates a session row (revoking the oldest beyond `MAX_SESSIONS`), signs its token and sets
 /// the cookie.
 async fn start_session(
-    db: &Db,
+    db: impl Into<Ex<'_>>,
     tokens: &Tokens,
     client: &Client,
     cookies: &CookieJar<'_>,
@@ -100,8 +100,7 @@ async fn start_session(
     let ip = client.ip.to_string();
     // The `sessions_cap` trigger (migration 0004) revokes the oldest beyond `MAX_SESSIONS`.
     let session =
-        sessions::insert(&db.write, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip))
-            .await?;
+        sessions::insert(db, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip)).await?;
     let token = tokens.issue(user, session.id, now);
     cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
     Ok(token)
@@ -156,18 +155,24 @@ pub async fn signup(
     });
 
     let hash = app.hasher.hash(&password).await?;
+    // The account, its verification mail and its first session commit together.
+    let mut tx = db.write.begin().await?;
     let user = users::insert(
-        &db.write,
+        &mut tx,
         &NewUser {
             email: &email,
             username: username.as_ref(),
             name: &name,
             password_hash: &hash,
             role: Role::User,
+            email_verified: false,
         },
     )
     .await?;
-    let token = start_session(db, tokens, &client, cookies, &user).await?;
+    app.mailer.verify_email(&mut tx, &user).await?;
+    let token = start_session(&mut tx, tokens, &client, cookies, &user).await?;
+    tx.commit().await?;
+    app.mailer.wake();
     let body = AuthResponse { message: "User created successfully", token, user: user.into() };
     Ok(Custom(Status::Created, Json(body)))
 }
@@ -224,7 +229,7 @@ pub async fn login(
     }
     let last_login = users::touch_login(&db.write, user.id).await?;
     let user = UserRow { last_login: Some(last_login), ..user };
-    let token = start_session(db, tokens, &client, cookies, &user).await?;
+    let token = start_session(&db.write, tokens, &client, cookies, &user).await?;
     Ok(Json(AuthResponse { message: "Login successful", token, user: user.into() }))
 }
 
@@ -236,7 +241,7 @@ pub async fn login(
 #[post("/auth/logout")]
 pub async fn logout(
     _limit: AuthLimit,
-    auth: Result<AuthUser, ApiError>,
+    auth: Result<SignedIn, ApiError>,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
@@ -260,7 +265,7 @@ pub async fn logout(
 #[post("/auth/logout-all")]
 pub async fn logout_all(
     _limit: AuthLimit,
-    auth: AuthUser,
+    auth: SignedIn,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
@@ -276,7 +281,7 @@ pub async fn logout_all(
 #[post("/auth/refresh")]
 pub async fn refresh(
     _limit: AuthLimit,
-    auth: AuthUser,
+    auth: SignedIn,
     client: Client,
     db: &Db,
     tokens: &State<Tokens>,
@@ -286,8 +291,8 @@ pub async fn refresh(
     if !sessions::revoke(&db.write, auth.id(), auth.session_id).await? {
         return Err(ApiError::Unauthorized);
     }
-    let token = start_session(db, tokens, &client, cookies, &auth.user).await?;
-    Ok(Json(TokenResponse { token, user: auth.user.into() }))
+    let token = start_session(&db.write, tokens, &client, cookies, &auth.user).await?;
+    Ok(Json(TokenResponse { token, user: auth.0.user.into() }))
 }
 
 /// This user's live sessions, newest first.
@@ -295,7 +300,7 @@ pub async fn refresh(
     responses((status = 200, body = Vec<Session>), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/auth/sessions")]
-pub async fn list_sessions(_limit: AuthLimit, auth: AuthUser, db: &Db) -> ApiResult<Json<Vec<Session>>> {
+pub async fn list_sessions(_limit: AuthLimit, auth: SignedIn, db: &Db) -> ApiResult<Json<Vec<Session>>> {
     let now = chrono::Utc::now().timestamp();
     let rows = sessions::for_user(&db.read, auth.id(), now).await?;
     let list = rows
@@ -318,7 +323,7 @@ pub async fn list_sessions(_limit: AuthLimit, auth: AuthUser, db: &Db) -> ApiRes
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/auth/sessions/<id>")]
-pub async fn revoke_session(_limit: AuthLimit, auth: AuthUser, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn revoke_session(_limit: AuthLimit, auth: SignedIn, db: &Db, id: i64) -> ApiResult<Status> {
     if sessions::revoke(&db.write, auth.id(), id).await? {
         Ok(Status::NoContent)
     } else {
@@ -333,9 +338,9 @@ pub async fn revoke_session(_limit: AuthLimit, auth: AuthUser, db: &Db, id: i64)
     responses((status = 200, body = SessionProbe)),
     security((), ("bearer" = []), ("cookie" = [])))]
 #[get("/session")]
-pub async fn session(auth: Result<AuthUser, ApiError>, cookies: &CookieJar<'_>) -> Json<SessionProbe> {
+pub async fn session(auth: Result<SignedIn, ApiError>, cookies: &CookieJar<'_>) -> Json<SessionProbe> {
     match auth {
-        Ok(auth) => Json(SessionProbe { user: Some(auth.user.into()) }),
+        Ok(auth) => Json(SessionProbe { user: Some(auth.0.user.into()) }),
         Err(_) => {
             if cookies.get(COOKIE).is_some() {
                 cookie::clear(cookies);

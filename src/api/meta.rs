@@ -83,6 +83,9 @@ pub fn docs() -> Option<Asset> {
         crate::api::auth::signup, crate::api::auth::login, crate::api::auth::logout,
         crate::api::auth::logout_all, crate::api::auth::refresh, crate::api::auth::list_sessions,
         crate::api::auth::revoke_session, crate::api::auth::session,
+        crate::api::mail::verify_email, crate::api::mail::resend_verification,
+        crate::api::mail::password_reset, crate::api::mail::password_reset_confirm,
+        crate::api::mail::list_mail,
         crate::api::users::me, crate::api::users::profile, crate::api::users::update_me,
         crate::api::users::change_password, crate::api::users::delete_me, crate::api::users::list,
         crate::api::users::get_user, crate::api::users::update_user, crate::api::users::delete_user,
@@ -155,9 +158,11 @@ const RESPONSE_SCHEMAS: &[&str] = &[
     "Holding",
     "Message",
     "Order",
+    "OutboxMail",
     "OrderItem",
     "Page_Asset",
     "Page_Order",
+    "Page_OutboxMail",
     "Page_Product",
     "Page_User",
     "Portfolio",
@@ -300,8 +305,14 @@ fn complete_operation(path: &str, method: &str, op: &mut Operation) {
     }
     if secured {
         add("401", "`unauthorized`: no valid token, or its session or user is gone");
-        if method != "get" {
-            add("403", "`csrf_rejected`: a change authenticated by the cookie alone, without a same-origin `Origin` or `X-Requested-With: stockroom`");
+        let csrf = "`csrf_rejected`: a change authenticated by the cookie alone, without a same-origin `Origin` or `X-Requested-With: stockroom`";
+        let unverified =
+            "`email_unverified`: `require_verified_email` is on and the caller's email is not verified";
+        match (method != "get", !open_to_unverified(path, method)) {
+            (true, true) => add("403", &format!("{csrf}; or {unverified}")),
+            (true, false) => add("403", csrf),
+            (false, true) => add("403", unverified),
+            (false, false) => {}
         }
     }
     if path_params {
@@ -313,6 +324,18 @@ fn complete_operation(path: &str, method: &str, op: &mut Operation) {
     if !matches!(path, "/api/openapi.json" | "/api/docs" | "/api/health") {
         add("5XX", "`internal` (500, with the `requestId` of the server's log line), or 503 when the database cannot take writes");
     }
+}
+
+/// The signed-in routes an unverified user may still use (those taking `SignedIn`, §9).
+fn open_to_unverified(path: &str, method: &str) -> bool {
+    path.starts_with("/api/auth/")
+        || matches!(
+            (path, method),
+            ("/api/session", _)
+                | ("/api/users/me", "get" | "patch" | "delete")
+                | ("/api/users/me/password", "put")
+                | ("/api/user/profile", "get")
+        )
 }
 
 /// Marks every property of an object schema, and of the objects inside it, required.

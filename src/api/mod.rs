@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod cart;
 pub mod categories;
+pub mod mail;
 pub mod meta;
 pub mod orders;
 pub mod patch;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<rocket::Route> {
     [
         auth::routes(),
         users::routes(),
+        mail::routes(),
         meta::routes(),
         categories::routes(),
         products::routes(),

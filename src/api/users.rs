@@ -14,8 +14,8 @@ use super::views::{Message, User};
 use crate::auth::cookie;
 use crate::auth::guards::UsersManage;
 use crate::auth::password::{check_policy, confirm};
-use crate::auth::{Admin, AuthUser, Client, Perm};
-use crate::db::{sessions, users, users::UserRow, Db};
+use crate::auth::{Admin, AuthUser, Client, Perm, SignedIn};
+use crate::db::{mail::Purpose, sessions, users, users::UserRow, Db};
 use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -71,6 +71,9 @@ pub struct UserPatch {
     permissions: Option<Vec<String>>,
     /// users:manage only; deactivating revokes every session of the user.
     is_active: Option<bool>,
+    /// users:manage only. Changing the email clears it (unless this sets it in the same patch)
+    /// and mails a verification link to the new address.
+    email_verified: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,8 +99,8 @@ pub struct PasswordConfirmation {
     responses((status = 200, body = User), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/users/me")]
-pub fn me(auth: AuthUser) -> Json<User> {
-    Json(auth.user.into())
+pub fn me(auth: SignedIn) -> Json<User> {
+    Json(auth.0.user.into())
 }
 
 /// The signed-in user in the original design's shape.
@@ -105,8 +108,8 @@ pub fn me(auth: AuthUser) -> Json<User> {
     responses((status = 200, body = ProfileResponse), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/user/profile")]
-pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
-    let u = auth.user;
+pub fn profile(auth: SignedIn) -> Json<ProfileResponse> {
+    let u = auth.0.user;
     Json(ProfileResponse {
         message: "Profile retrieved successfully",
         user: ProfileUser { user_id: u.id, email: u.email, name: u.name, username: u.username },
@@ -122,7 +125,7 @@ pub fn profile(auth: AuthUser) -> Json<ProfileResponse> {
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/users/me", data = "<body>")]
 pub async fn update_me(
-    auth: AuthUser,
+    auth: SignedIn,
     admin: Option<Admin>,
     client: Client,
     db: &Db,
@@ -133,14 +136,15 @@ pub async fn update_me(
     apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
 
-/// Change the password; every other session of the user is revoked.
+/// Change the password; every other session of the user is revoked, every password-reset link
+/// dies, and a "your password was changed" notice is mailed.
 #[utoipa::path(put, path = "/api/users/me/password", tag = "users", request_body = PasswordChange,
     responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "`wrong_password`", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/users/me/password", data = "<body>")]
 pub async fn change_password(
-    auth: AuthUser,
+    auth: SignedIn,
     client: Client,
     db: &Db,
     app: &State<App>,
@@ -164,7 +168,10 @@ pub async fn change_password(
     let mut tx = db.write.begin().await?;
     users::set_password(&mut tx, u.id, &hash).await?;
     sessions::revoke_all(&mut tx, u.id, Some(auth.session_id)).await?;
+    crate::db::mail::void_tokens(&mut tx, u.id, Some(Purpose::PasswordReset)).await?;
+    app.mailer.password_changed(&mut tx, u).await?;
     tx.commit().await?;
+    app.mailer.wake();
     Ok(Json(Message::new("Password changed")))
 }
 
@@ -177,7 +184,7 @@ pub async fn change_password(
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/me", data = "<body>")]
 pub async fn delete_me(
-    auth: AuthUser,
+    auth: SignedIn,
     client: Client,
     db: &Db,
     app: &State<App>,
@@ -314,8 +321,15 @@ async fn apply_patch(
     p: UserPatch,
 ) -> ApiResult<User> {
     let manager = auth.user.can(Permission::UsersManage);
-    if !manager && (p.role.is_some() || p.permissions.is_some() || p.is_active.is_some()) {
-        return Err(ApiError::Forbidden("Only user managers may change roles, permissions or activation."));
+    if !manager
+        && (p.role.is_some()
+            || p.permissions.is_some()
+            || p.is_active.is_some()
+            || p.email_verified.is_some())
+    {
+        return Err(ApiError::Forbidden(
+            "Only user managers may change roles, permissions, activation or email verification.",
+        ));
     }
     let mut f = Fields::default();
     let name = p.name.as_deref().and_then(|n| f.check("name", DisplayName::parse(n)));
@@ -370,8 +384,16 @@ async fn apply_patch(
     if let Some(u) = username {
         user.username = u.map(|u| u.as_str().to_owned());
     }
+    let old_email = user.email.clone();
     if let Some(e) = email {
         user.email = e.as_str().to_owned();
+    }
+    let email_changed = user.email != old_email;
+    if email_changed {
+        user.email_verified = false;
+    }
+    if let Some(v) = p.email_verified {
+        user.email_verified = v;
     }
     if let Some(r) = role {
         user.role = r;
@@ -392,6 +414,17 @@ async fn apply_patch(
     if !updated.is_active {
         sessions::revoke_all(&mut tx, id, None).await?;
     }
+    if email_changed {
+        // Links mailed to the old address die; the new one is asked to confirm, the old told.
+        crate::db::mail::void_tokens(&mut tx, id, Some(Purpose::VerifyEmail)).await?;
+        if !updated.email_verified {
+            app.mailer.verify_email(&mut tx, &updated).await?;
+        }
+        app.mailer.email_changed(&mut tx, &updated, &old_email).await?;
+    }
     tx.commit().await?;
+    if email_changed {
+        app.mailer.wake();
+    }
     Ok(updated.into())
 }

@@ -34,6 +34,9 @@ pub struct User {
     /// Granted permissions.
     permissions: Vec<Permission>,
     is_active: bool,
+    /// A link mailed to the address was followed (or the account was made by `admin create`,
+    /// or its password was reset by mail). Changing the email clears it.
+    email_verified: bool,
     created_at: String,
     updated_at: String,
     last_login: Option<String>,
@@ -49,6 +52,7 @@ impl From<UserRow> for User {
             name: u.name,
             role: u.role,
             is_active: u.is_active,
+            email_verified: u.email_verified,
             created_at: u.created_at,
             updated_at: u.updated_at,
             last_login: u.last_login,

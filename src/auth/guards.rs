@@ -81,8 +81,10 @@ impl<'r> FromRequest<'r> for AuthLimit {
     }
 }
 
-/// A caller with a valid token, a live session and an existing, active user: loaded once per
-/// request. Role and permissions come from the database row, never from the token.
+/// A caller with a valid token, a live session and an existing, active user — and, when
+/// `require_verified_email` is on, a verified email (else 403 `email_unverified`): loaded once
+/// per request. Role and permissions come from the database row, never from the token. The
+/// few routes an unverified user may use take `SignedIn` instead.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user: UserRow,
@@ -99,8 +101,33 @@ impl AuthUser {
 impl<'r> FromRequest<'r> for AuthUser {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let SignedIn(auth) = try_outcome!(req.guard::<SignedIn>().await);
+        if state::<App>(req).config.require_verified_email && !auth.user.email_verified {
+            return Outcome::Error(stash(req, ApiError::EmailUnverified));
+        }
+        Outcome::Success(auth)
+    }
+}
+
+/// Any signed-in user, verified or not: for the routes `require_verified_email` leaves open
+/// (`/api/auth/*`, reading, fixing or deleting one's own account, changing its password), so a
+/// mistyped address can be corrected.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub AuthUser);
+
+impl std::ops::Deref for SignedIn {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SignedIn {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         match req.local_cache_async(authenticate(req)).await {
-            Ok(user) => Outcome::Success(user.clone()),
+            Ok(user) => Outcome::Success(SignedIn(user.clone())),
             Err(e) => Outcome::Error(stash(req, e.clone())),
         }
     }

@@ -6,4 +6,4 @@ pub mod limits;
 pub mod password;
 pub mod token;
 
-pub use guards::{Admin, AuthLimit, AuthUser, Client, Perm};
+pub use guards::{Admin, AuthLimit, AuthUser, Client, Perm, SignedIn};

@@ -21,6 +21,8 @@ pub const TABLES: &[&str] = &[
     "settings",
     "users",
     "sessions",
+    "mail_tokens",
+    "mail_outbox",
     "categories",
     "products",
     "cart_items",

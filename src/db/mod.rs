@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod copy;
 pub mod engine;
 pub mod limits;
+pub mod mail;
 pub mod notify;
 pub mod orders;
 pub mod portfolio;
@@ -362,6 +363,7 @@ impl rocket_db_pools::Pool for Pools {
 pub enum Job {
     SessionPurge = 0x5354_0001,
     RateLimitPurge = 0x5354_0002,
+    MailTokenPurge = 0x5354_0003,
 }
 
 /// Whether this instance runs this round of `job`: on Postgres, a transaction-scoped advisory

@@ -18,6 +18,7 @@ pub struct UserRow {
     pub created_at: String,
     pub updated_at: String,
     pub last_login: Option<String>,
+    pub email_verified: bool,
 }
 
 impl UserRow {
@@ -41,20 +42,24 @@ pub struct NewUser<'a> {
     pub name: &'a DisplayName,
     pub password_hash: &'a str,
     pub role: Role,
+    /// Known to be theirs already (`admin create`); else a verification mail is due.
+    pub email_verified: bool,
 }
 
 pub async fn insert(db: impl Into<Ex<'_>>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
     let now = timestamp();
     with_conn!(db, |c| {
         let query = sqlx::query_as(
-            "INSERT INTO users (email, username, name, password_hash, role, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+            "INSERT INTO users (email, username, name, password_hash, role, email_verified, created_at,
+                                updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
         )
         .bind(u.email.as_str())
         .bind(u.username.map(Username::as_str))
         .bind(u.name.as_str())
         .bind(u.password_hash)
         .bind(u.role)
+        .bind(u.email_verified)
         .bind(&now);
         returning(query, c).await
     })
@@ -99,6 +104,16 @@ pub async fn set_password(db: impl Into<Ex<'_>>, id: i64, hash: &str) -> Result<
         .map(|_| ()))
 }
 
+/// The email is known to be theirs (a verification link or a password reset reached it).
+pub async fn set_verified(db: impl Into<Ex<'_>>, id: i64) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("UPDATE users SET email_verified = TRUE, updated_at = $1 WHERE id = $2")
+        .bind(timestamp())
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+}
+
 pub async fn touch_login(db: impl Into<Ex<'_>>, id: i64) -> Result<String, sqlx::Error> {
     let now = timestamp();
     with_conn!(db, |c| sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
@@ -116,7 +131,7 @@ pub async fn update(tx: &mut super::Tx, u: &UserRow) -> Result<UserRow, sqlx::Er
     with_conn!(tx, |c| {
         let query = sqlx::query_as(
             "UPDATE users SET email = $1, username = $2, name = $3, role = $4, permissions = $5,
-             is_active = $6, updated_at = $7 WHERE id = $8 RETURNING *",
+             is_active = $6, email_verified = $7, updated_at = $8 WHERE id = $9 RETURNING *",
         )
         .bind(&u.email)
         .bind(&u.username)
@@ -124,6 +139,7 @@ pub async fn update(tx: &mut super::Tx, u: &UserRow) -> Result<UserRow, sqlx::Er
         .bind(u.role)
         .bind(&u.permissions)
         .bind(u.is_active)
+        .bind(u.email_verified)
         .bind(timestamp())
         .bind(u.id);
         returning(query, c).await

@@ -30,6 +30,7 @@ pub async fn seed(config: &Config) -> Result<String, String> {
         name: &name,
         password_hash: &hash,
         role: Role::Admin,
+        email_verified: true,
     };
     users::insert(&mut tx, &new).await.map_err(|e| e.to_string())?;
     sample_data(&mut tx).await.map_err(|e| format!("loading demo data failed: {e}"))?;

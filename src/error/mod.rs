@@ -43,6 +43,10 @@ pub enum ApiError {
     WrongPassword,
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("Verify your email address first: follow the link we mailed you, or ask for a new one.")]
+    EmailUnverified,
+    #[error("This link is invalid, was used already or has expired; ask for a new one.")]
+    InvalidToken,
     #[error("Cross-site request refused: send X-Requested-With: stockroom from this site's pages.")]
     CsrfRejected,
     #[error("{0} not found.")]
@@ -80,12 +84,14 @@ impl ApiError {
     pub fn status(&self) -> Status {
         use ApiError::*;
         match self {
-            InvalidJson(_) | Validation(_) | BadRequest { .. } => Status::BadRequest,
+            InvalidJson(_) | Validation(_) | BadRequest { .. } | InvalidToken => Status::BadRequest,
             UnsupportedMediaType => Status::UnsupportedMediaType,
             PayloadTooLarge(_) => Status::PayloadTooLarge,
             MethodNotAllowed(_) => Status::MethodNotAllowed,
             Unauthorized | InvalidCredentials => Status::Unauthorized,
-            AccountDisabled | WrongPassword | Forbidden(_) | CsrfRejected => Status::Forbidden,
+            AccountDisabled | WrongPassword | Forbidden(_) | CsrfRejected | EmailUnverified => {
+                Status::Forbidden
+            }
             NotFound(_) => Status::NotFound,
             Conflict { .. } => Status::Conflict,
             RateLimited(_) => Status::TooManyRequests,
@@ -108,6 +114,8 @@ impl ApiError {
             WrongPassword => "wrong_password",
             Forbidden(_) => "forbidden",
             CsrfRejected => "csrf_rejected",
+            EmailUnverified => "email_unverified",
+            InvalidToken => "invalid_token",
             NotFound(_) => "not_found",
             Conflict { code, .. } | BadRequest { code, .. } => code,
             RateLimited(_) => "rate_limited",

@@ -31,8 +31,9 @@ async fn signup_returns_user_token_and_cookie() {
     assert_eq!(user["permissions"], json!([]));
     assert_eq!(user["isActive"], true);
     assert_eq!(user["lastLogin"], serde_json::Value::Null);
+    assert_eq!(user["emailVerified"], false);
     assert!(is_timestamp(&user["createdAt"]) && is_timestamp(&user["updatedAt"]), "{user}");
-    assert_eq!(user.as_object().unwrap().len(), 10, "exactly the spec's fields: {user}");
+    assert_eq!(user.as_object().unwrap().len(), 11, "exactly the spec's fields (§3, §9): {user}");
     let token = r.body["token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3);
     let cookie = r.cookie().expect("cookie set");

@@ -5,6 +5,8 @@ mod helpers;
 mod postgres;
 #[path = "../common/server.rs"]
 mod server;
+#[path = "../common/smtp.rs"]
+mod smtp;
 
 mod accounts;
 mod auth_tokens;
@@ -12,6 +14,7 @@ mod cli;
 mod conventions;
 mod faults;
 mod hardening;
+mod mail;
 mod markets_assets;
 mod markets_portfolio;
 mod money;

@@ -14,10 +14,15 @@ export class ApiError extends Error {
   }
 }
 
-const listeners = { unauthorized: null, activity: null };
+const listeners = { unauthorized: null, activity: null, unverified: null };
 
 /** Called with no argument when a signed-in request answers 401 (the session has ended). */
 export function onUnauthorized(fn) { listeners.unauthorized = fn; }
+/**
+ * Called with the ApiError when a request answers 403 `email_unverified` (the instance requires a
+ * verified address before most signed-in routes).
+ */
+export function onEmailUnverified(fn) { listeners.unverified = fn; }
 /** Called with +1 when a request starts and -1 when it settles. */
 export function onActivity(fn) { listeners.activity = fn; }
 
@@ -81,6 +86,7 @@ export async function api(method, path, options = {}) {
       requestId: e.requestId,
     });
     if (response.status === 401 && auth) listeners.unauthorized?.(err);
+    if (response.status === 403 && err.code === 'email_unverified') listeners.unverified?.(err);
     throw err;
   } finally {
     listeners.activity?.(-1);

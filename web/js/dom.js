@@ -80,6 +80,7 @@ const ICONS = {
   check: 'M5 12l5 5L20 7',
   close: 'M6 6l12 12M18 6L6 18',
   eye: 'M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
+  mail: 'M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zM3.5 6.5l8.5 6.5 8.5-6.5',
 };
 
 export function icon(name, extraClass = '') {

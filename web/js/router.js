@@ -198,6 +198,7 @@ function forbiddenPage(ctx) {
 }
 
 function errorPage(err, retry) {
+  if (err && err.code === 'email_unverified') return unverifiedPage(err);
   const notFound = err && err.status === 404;
   return h('div', null,
     pageHeader(notFound ? 'Not found' : 'Something went wrong'),
@@ -209,5 +210,20 @@ function errorPage(err, retry) {
       action: h('div', { class: 'button-row' },
         notFound ? null : h('button', { type: 'button', class: 'btn btn-primary', test: 'retry', onClick: retry }, 'Try again'),
         h('a', { href: '/', class: notFound ? 'btn btn-primary' : 'btn btn-secondary' }, 'Go to the start page')),
+    }));
+}
+
+/** A page the instance keeps locked until the user's email address is verified. */
+function unverifiedPage(err) {
+  return h('div', null,
+    pageHeader('Confirm your email address first'),
+    emptyState({
+      title: 'This page opens once your address is verified',
+      text: err.message || 'Open the link we sent to your email address, then try again.',
+      test: 'email-unverified',
+      iconName: 'mail',
+      action: h('div', { class: 'button-row' },
+        h('a', { href: '/account', class: 'btn btn-primary', test: 'email-unverified-account' }, 'Check your address'),
+        h('a', { href: '/', class: 'btn btn-secondary' }, 'Go to the start page')),
     }));
 }

@@ -1,4 +1,5 @@
-// Shared application state: who is signed in, the instance currency, the cart badge.
+// Shared application state: who is signed in, the instance currency, the cart badge, and whether
+// the instance has refused a request for want of a verified email address.
 
 export const PERMISSIONS = [
   { id: 'catalog:write', label: 'Catalog', hint: 'Products and categories' },
@@ -12,6 +13,8 @@ export const state = {
   currency: 'USD',
   version: null,
   cartCount: null,
+  // Set once the API answers 403 `email_unverified`: the instance requires a verified address.
+  verifyRequired: false,
 };
 
 const subscribers = new Set();

@@ -108,3 +108,51 @@ export function passwordField(opts) {
   group.append(input, button);
   return wrapper;
 }
+
+/* ------------------------------------------------------------------ email verification */
+
+/** "12 seconds", "1 second", "2 minutes": how long to wait before asking again. */
+function waitText(seconds) {
+  if (seconds < 90) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+/**
+ * A "Send again" button for the verification mail, and the outcome beside it (one request per
+ * click; the server allows one mail a minute). Hooks: `test` on the button, `${test}-status` on
+ * the outcome, whose data-outcome is sent | wait | error.
+ * Returns { button, status }.
+ */
+export function resendVerification({ test, label = 'Send again', buttonClass = 'btn btn-secondary btn-sm' }) {
+  const status = h('span', { class: 'resend-status', role: 'status', test: `${test}-status` });
+  const button = h('button', { type: 'button', class: buttonClass, test }, label);
+  const say = (outcome, text) => {
+    status.dataset.outcome = outcome;
+    status.textContent = text;
+  };
+  button.addEventListener('click', () => withButton(button, 'Sending…', async () => {
+    say('', '');
+    try {
+      await post('/auth/verify-email/resend');
+      const to = state.user?.email;
+      say('sent', to ? `Sent. Check ${to} for the new link.` : 'Sent. Check your inbox for the new link.');
+    } catch (err) {
+      if (err.status === 401) return; // the session ended; the app sends the user to log in
+      if (err.status === 429) {
+        say('wait', err.retryAfter
+          ? `Please wait ${waitText(err.retryAfter)} before asking for another link.`
+          : err.message);
+      } else {
+        say('error', err.message);
+      }
+    }
+  }));
+  return { button, status };
+}
+
+/** "Verified" / "Not verified" for an email address (hook data-verified="1" | "0"). */
+export function verifiedBadge(verified, test) {
+  const el = badge(verified ? 'Verified' : 'Not verified', verified ? 'success' : 'warning', test);
+  el.dataset.verified = verified ? '1' : '0';
+  return el;
+}

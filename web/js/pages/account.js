@@ -7,7 +7,7 @@ import {
 } from '../dom.js';
 import { dateTime, relativeTime, date } from '../format.js';
 import { navigate, setTitle } from '../router.js';
-import { passwordField } from '../widgets.js';
+import { passwordField, resendVerification, verifiedBadge } from '../widgets.js';
 
 export async function accountPage(ctx) {
   setTitle('Account');
@@ -55,12 +55,16 @@ function profileCard(user) {
     hint: 'Needed to change your email address.',
   });
   passwordWrap.hidden = true;
+  const emailStatus = emailStatusLine();
+  emailStatus.paint(user);
+  const emailField = field({ name: 'email', label: 'Email', type: 'email', value: original.email, autocomplete: 'email', test: 'profile-email', autocapitalize: 'none', spellcheck: 'false' });
+  emailField.insertBefore(emailStatus.el, emailField.querySelector('.field-error'));
 
   const form = h('form', { class: 'form card-body', test: 'profile-form', 'aria-label': 'Profile' },
     formError(),
     field({ name: 'name', label: 'Display name', value: original.name, autocomplete: 'name', test: 'profile-name' }),
     field({ name: 'username', label: 'Username', value: original.username, autocomplete: 'username', test: 'profile-username', autocapitalize: 'none', spellcheck: 'false', hint: '3–32 letters, digits, “_”, “.” or “-”. Leave empty to log in by email only.' }),
-    field({ name: 'email', label: 'Email', type: 'email', value: original.email, autocomplete: 'email', test: 'profile-email', autocapitalize: 'none', spellcheck: 'false' }),
+    emailField,
     passwordWrap,
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', test: 'profile-submit' }, 'Save profile')));
 
@@ -87,17 +91,48 @@ function profileCard(user) {
     }
     if (!Object.keys(body).length) { toast('Nothing changed.', 'info'); return; }
     const updated = await patch('/users/me', body);
+    const emailChanged = updated.email !== original.email;
     Object.assign(original, { name: updated.name || '', username: updated.username || '', email: updated.email });
     form.elements.namedItem('name').value = original.name;
     form.elements.namedItem('username').value = original.username;
     emailInput.value = original.email;
     form.elements.namedItem('currentPassword').value = '';
     passwordWrap.hidden = true;
+    // A new address is unverified until its link is opened: the banner and the status line say so.
     update({ user: updated });
-    toast('Profile saved.', 'success');
+    emailStatus.paint(updated);
+    toast(emailChanged && updated.emailVerified === false
+      ? `Profile saved. We sent a link to ${updated.email} to confirm the new address.`
+      : 'Profile saved.', 'success');
   });
 
   return card('Profile', form, { test: 'profile-card' });
+}
+
+/**
+ * Under the email field: whether the address is verified and, while it is not, a button that
+ * sends the link again. Hooks: [data-test=account-email-status] (data-verified 1 | 0),
+ * [data-test=account-verify-resend].
+ */
+function emailStatusLine() {
+  const el = h('div', { class: 'email-status', test: 'account-email-status' });
+  return {
+    el,
+    paint(user) {
+      if (typeof user.emailVerified !== 'boolean') { el.hidden = true; return; }
+      el.hidden = false;
+      el.dataset.verified = user.emailVerified ? '1' : '0';
+      if (user.emailVerified) {
+        el.replaceChildren(verifiedBadge(true, 'account-email-verified'),
+          h('span', { class: 'muted' }, 'This address is confirmed as yours.'));
+        return;
+      }
+      const { button, status } = resendVerification({ test: 'account-verify-resend', label: 'Send the link again' });
+      el.replaceChildren(verifiedBadge(false, 'account-email-verified'),
+        h('span', { class: 'muted' }, `Open the link we sent to ${user.email} to confirm it.`),
+        h('span', { class: 'email-status-actions' }, button, status));
+    },
+  };
 }
 
 function passwordCard(afterChange) {

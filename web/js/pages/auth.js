@@ -1,6 +1,11 @@
-// Log in and sign up.
-import { post } from '../api.js';
-import { h, field, formError, onSubmit, values, toast } from '../dom.js';
+// Log in and sign up; and the pages that mails link to: forgot password, reset password, verify
+// email. The mail links carry their token in the fragment (`#token=…`), which never reaches the
+// server's logs nor a Referer; the pages read it, then take it out of the address bar.
+import { get, post } from '../api.js';
+import { state, update } from '../state.js';
+import {
+  h, icon, field, formError, onSubmit, values, toast, showErrors, showFieldProblems, alertBox,
+} from '../dom.js';
 import { navigate, safeNext, setTitle } from '../router.js';
 import { signedIn } from '../session.js';
 import { passwordField } from '../widgets.js';
@@ -9,10 +14,14 @@ function authShell(title, subtitle, form, footer) {
   return h('div', { class: 'auth-shell' },
     h('div', { class: 'card auth-card' },
       h('h1', { class: 'auth-title', tabindex: '-1', test: 'page-title' }, title),
-      h('p', { class: 'auth-subtitle' }, subtitle),
+      subtitle ? h('p', { class: 'auth-subtitle' }, subtitle) : null,
       form,
-      h('p', { class: 'auth-footer' }, footer)));
+      footer ? h('p', { class: 'auth-footer' }, footer) : null));
 }
+
+// The address typed at the login form, carried to "Forgot password?" in memory (not in the URL,
+// which would put it in the server's access log).
+let rememberedEmail = '';
 
 export async function loginPage(ctx) {
   setTitle('Log in');
@@ -21,7 +30,12 @@ export async function loginPage(ctx) {
     formError(),
     field({ name: 'login', label: 'Username or email', autocomplete: 'username', required: true, test: 'login-identifier', autocapitalize: 'none', spellcheck: 'false' }),
     passwordField({ name: 'password', label: 'Password', autocomplete: 'current-password', required: true, test: 'login-password' }),
+    h('p', { class: 'form-aside' }, h('a', { href: '/forgot-password', class: 'link-subtle', test: 'login-forgot-link' }, 'Forgot password?')),
     h('button', { type: 'submit', class: 'btn btn-primary btn-block', test: 'login-submit' }, 'Log in'));
+  form.querySelector('[data-test=login-forgot-link]').addEventListener('click', () => {
+    const typed = form.elements.namedItem('login').value.trim();
+    rememberedEmail = typed.includes('@') ? typed : '';
+  });
 
   onSubmit(form, async () => {
     const v = values(form);
@@ -67,4 +81,223 @@ export async function signupPage(ctx) {
   const loginHref = ctx.query.get('next') ? `/login?next=${encodeURIComponent(next)}` : '/login';
   ctx.root.replaceChildren(authShell('Create your account', 'One account for the store and the markets desk.', form,
     ['Already have an account? ', h('a', { href: loginHref, test: 'signup-login-link' }, 'Log in')]));
+}
+
+/* ------------------------------------------------------------------ mail links */
+
+// A link's token, once taken out of the address bar, is kept here (in memory only) so that going
+// back and forward to the page still finds it; it is dropped once used or refused.
+const held = { reset: '', verify: '' };
+
+/** The `token` of the fragment (`#token=…`), or the one held for `kind`; the fragment is removed. */
+function takeToken(kind) {
+  if (location.hash) {
+    const token = (new URLSearchParams(location.hash.slice(1)).get('token') || '').trim();
+    history.replaceState(history.state, '', location.pathname + location.search);
+    if (token) held[kind] = token;
+  }
+  return held[kind];
+}
+
+/** Re-reads who is signed in without treating "nobody" as an error (GET /api/session). */
+async function refreshSession() {
+  try {
+    const session = await get('/session', undefined, { auth: false });
+    const user = session?.user ?? null;
+    if (user) update({ user });
+    else if (state.user) update({ user: null, cartCount: null });
+  } catch { /* the header catches up on the next page */ }
+}
+
+/** The end state of a flow: an icon, the server's sentence, a line of help and the way on. */
+function doneState({ test, iconName, kind = 'success', title, text, actions }) {
+  return h('div', { class: 'auth-done', test, tabindex: '-1', role: 'status' },
+    h('div', { class: `auth-done-icon auth-done-${kind}`, 'aria-hidden': 'true' }, icon(iconName)),
+    h('p', { class: 'auth-done-title', test: `${test}-message` }, title),
+    text ? h('p', { class: 'auth-done-text' }, text) : null,
+    actions ? h('div', { class: 'auth-done-actions' }, actions) : null);
+}
+
+function showDone(container, el) {
+  container.replaceChildren(el);
+  el.focus({ preventScroll: true });
+}
+
+/** Adds a line (text and a link) under the message in a form's error box. */
+function errorHint(form, ...content) {
+  form.querySelector('.form-error')?.append(h('p', { class: 'form-error-hint' }, content));
+}
+
+const RESET_SENT = 'If that address belongs to an account, a link to reset its password is on its way.';
+
+export async function forgotPasswordPage(ctx) {
+  setTitle('Forgot password');
+  const form = h('form', { class: 'form', test: 'forgot-form', 'aria-label': 'Ask for a password reset link' },
+    formError(),
+    field({
+      name: 'email', label: 'Email', type: 'email', autocomplete: 'email', required: true, test: 'forgot-email',
+      autocapitalize: 'none', spellcheck: 'false', value: rememberedEmail,
+    }),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', test: 'forgot-submit' }, 'Send reset link'));
+  const body = h('div', { class: 'auth-body' }, form);
+
+  onSubmit(form, async () => {
+    const email = values(form).email.trim();
+    if (!email) {
+      showFieldProblems(form, { email: 'Enter the email address of your account.' }, 'Enter your email address.');
+      return;
+    }
+    const res = await post('/auth/password-reset', { email }, { auth: false });
+    rememberedEmail = email;
+    // The same answer whether or not the address has an account: say nothing more than the server.
+    showDone(body, doneState({
+      test: 'forgot-done',
+      iconName: 'mail',
+      kind: 'info',
+      title: res?.message || RESET_SENT,
+      text: 'The link in it works once, for a limited time. Nothing arrived after a few minutes? Check your spam folder, or ask again.',
+      actions: [
+        h('a', { href: '/login', class: 'btn btn-primary btn-block', test: 'forgot-back-to-login' }, 'Back to log in'),
+        h('button', {
+          type: 'button', class: 'btn btn-ghost btn-block', test: 'forgot-again',
+          onClick: () => { body.replaceChildren(form); form.elements.namedItem('email').focus(); },
+        }, 'Use another address'),
+      ],
+    }));
+  }, { busyLabel: 'Sending…' });
+
+  ctx.root.replaceChildren(authShell('Forgot your password?',
+    'Enter the email address of your account and we will send you a link to choose a new password.', body,
+    ['Remembered it? ', h('a', { href: '/login', test: 'forgot-login-link' }, 'Log in')]));
+}
+
+export async function resetPasswordPage(ctx) {
+  setTitle('Choose a new password');
+  const token = takeToken('reset');
+  if (!token) {
+    ctx.root.replaceChildren(authShell('Reset your password', null,
+      h('div', { class: 'auth-body', test: 'reset-missing' },
+        alertBox('neutral', 'This page needs the link from your password-reset email. Open that link again, or ask for a new one.'),
+        h('a', { href: '/forgot-password', class: 'btn btn-primary btn-block', test: 'reset-request-new' }, 'Ask for a new link')),
+      ['Remembered it? ', h('a', { href: '/login' }, 'Log in')]));
+    return;
+  }
+
+  const form = h('form', { class: 'form', test: 'reset-form', 'aria-label': 'Choose a new password' },
+    formError(),
+    passwordField({
+      name: 'newPassword', label: 'New password', autocomplete: 'new-password', required: true, test: 'reset-password',
+      hint: 'At least 8 characters. A few unrelated words make a strong password.',
+    }),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', test: 'reset-submit' }, 'Set new password'));
+  const body = h('div', { class: 'auth-body' }, form);
+
+  onSubmit(form, async () => {
+    const { newPassword } = values(form);
+    if (!newPassword) {
+      showFieldProblems(form, { newPassword: 'Enter a new password.' }, 'Choose a new password.');
+      return;
+    }
+    const res = await post('/auth/password-reset/confirm', { token, newPassword }, { auth: false });
+    held.reset = '';
+    // Every session of the account was ended: if it was this browser's, the header says so now.
+    if (state.user) await refreshSession();
+    showDone(body, doneState({
+      test: 'reset-done',
+      iconName: 'check',
+      title: res?.message || 'Your password was changed. Sign in with the new one.',
+      text: 'Every device that was signed in to the account has been signed out.',
+      actions: h('a', { href: '/login', class: 'btn btn-primary btn-block', test: 'reset-login' }, 'Log in'),
+    }));
+  }, {
+    busyLabel: 'Saving…',
+    onError: (err) => {
+      // A weak password (400 naming newPassword) keeps the link usable: the default display puts
+      // the problem under the field. A dead link needs a new one.
+      if (err.code !== 'invalid_token') return false;
+      held.reset = '';
+      showErrors(form, err);
+      errorHint(form, 'Reset links work once and expire after a while. ',
+        h('a', { href: '/forgot-password', test: 'reset-request-new' }, 'Ask for a new link'), '.');
+      return true;
+    },
+  });
+
+  ctx.root.replaceChildren(authShell('Choose a new password',
+    'Pick one you do not use anywhere else. You will sign in with it from now on.', body,
+    ['Remembered it? ', h('a', { href: '/login', test: 'reset-login-link' }, 'Log in')]));
+}
+
+export async function verifyEmailPage(ctx) {
+  setTitle('Confirm your email');
+  const token = takeToken('verify');
+  if (!token) {
+    const user = state.user;
+    let text;
+    let action = null;
+    if (user && user.emailVerified) {
+      text = `Your email address ${user.email} is verified. There is nothing more to do.`;
+      action = h('a', { href: '/account', class: 'btn btn-primary btn-block' }, 'Go to your account');
+    } else if (user) {
+      text = 'This page needs the link from your verification email. To get a new one, use “Send again” in the bar at the top of the page.';
+    } else {
+      text = 'This page needs the link from your verification email. Log in, then use “Send again” to get a new one.';
+      action = h('a', { href: '/login?next=%2Faccount', class: 'btn btn-primary btn-block', test: 'verify-login' }, 'Log in');
+    }
+    ctx.root.replaceChildren(authShell('Confirm your email address', null,
+      h('div', { class: 'auth-body', test: 'verify-missing' }, alertBox('neutral', text), action)));
+    return;
+  }
+
+  // Opening the link does nothing by itself (mail scanners open links): the click confirms.
+  const form = h('form', { class: 'form', test: 'verify-form', 'aria-label': 'Confirm your email address' },
+    formError(),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-lg', test: 'verify-confirm' }, icon('check'), 'Confirm my email'));
+  const body = h('div', { class: 'auth-body' }, form);
+
+  onSubmit(form, async () => {
+    const res = await post('/auth/verify-email', { token }, { auth: false });
+    held.verify = '';
+    // The banner goes once the signed-in user is known to be verified.
+    if (state.user) await refreshSession();
+    const user = state.user;
+    showDone(body, doneState({
+      test: 'verify-done',
+      iconName: 'check',
+      title: res?.message || 'Your email address is verified.',
+      text: user ? 'Thank you. Everything in Stockroom is open to you.' : 'Thank you. Log in to carry on.',
+      actions: user
+        ? [
+          h('a', { href: '/catalog', class: 'btn btn-primary btn-block', test: 'verify-continue' }, 'Browse the catalog'),
+          h('a', { href: '/account', class: 'btn btn-ghost btn-block', test: 'verify-account' }, 'Go to your account'),
+        ]
+        : h('a', { href: '/login', class: 'btn btn-primary btn-block', test: 'verify-login' }, 'Log in'),
+    }));
+  }, {
+    busyLabel: 'Confirming…',
+    onError: (err) => {
+      if (err.code !== 'invalid_token') return false;
+      held.verify = '';
+      showErrors(form, err);
+      // The link may have been used from another device: ask who is signed in, and how they stand.
+      const hint = () => {
+        const user = state.user;
+        if (user && user.emailVerified) {
+          errorHint(form, `Your address ${user.email} is already verified, so there is nothing more to do.`);
+        } else if (user) {
+          errorHint(form, 'Links work once and expire after a while. Use “Send again” in the bar at the top of the page for a new one, or check your address on ',
+            h('a', { href: '/account', test: 'verify-account-link' }, 'your account page'), '.');
+        } else {
+          errorHint(form, 'Links work once and expire after a while. ',
+            h('a', { href: '/login?next=%2Faccount', test: 'verify-login-link' }, 'Log in'), ' to send yourself a new one.');
+        }
+      };
+      if (state.user) refreshSession().then(hint);
+      else hint();
+      return true;
+    },
+  });
+
+  ctx.root.replaceChildren(authShell('Confirm your email address',
+    'One click confirms that the address this link was sent to is yours.', body, null));
 }

@@ -13,6 +13,7 @@ export const SECTIONS = [
   { id: 'assets', href: '/admin/assets', label: 'Assets', perm: 'assets:write', text: 'Maintain the screener’s assets and update prices in bulk.' },
   { id: 'orders', href: '/admin/orders', label: 'Orders', perm: 'orders:manage', text: 'See every order and move it along: confirm, ship, deliver or cancel.' },
   { id: 'users', href: '/admin/users', label: 'Users', perm: 'users:manage', text: 'Roles, permissions and deactivation.' },
+  { id: 'mail', href: '/admin/mail', label: 'Mail', perm: 'users:manage', text: 'The outbox: which mails were sent, which wait for a retry, which failed.' },
 ];
 
 function adminNav(active) {

@@ -1,10 +1,12 @@
-// Admin: users, their role, permissions and deactivation (users:manage).
+// Admin: users, their role, permissions, deactivation and whether their email is verified
+// (users:manage).
 import { get, patch } from '../../api.js';
 import { state, update, hasPerm, PERMISSIONS } from '../../state.js';
 import { h, field, formError, onSubmit, values, toast, confirmDialog, formDialog, emptyState, badge, withButton, actionError } from '../../dom.js';
 import { dateTime, relativeTime } from '../../format.js';
 import { navigate } from '../../router.js';
 import { reloadMe } from '../../session.js';
+import { verifiedBadge } from '../../widgets.js';
 import { shell, pagedList, listSearch, dataTable, rowActions, editButton, deleteButton } from './common.js';
 
 export async function adminUsersPage(ctx) {
@@ -19,6 +21,7 @@ export async function adminUsersPage(ctx) {
   }
 
   function editUser(user) {
+    const hasVerified = typeof user.emailVerified === 'boolean';
     formDialog({
       title: `Edit ${user.name || user.email}`,
       test: 'admin-user-dialog',
@@ -38,6 +41,10 @@ export async function adminUsersPage(ctx) {
           h('div', { class: 'field-row' },
             field({ name: 'username', label: 'Username', value: user.username || '', test: 'admin-user-username', autocapitalize: 'none', spellcheck: 'false' }),
             field({ name: 'email', label: 'Email', type: 'email', value: user.email, test: 'admin-user-email', autocapitalize: 'none', spellcheck: 'false' })),
+          hasVerified ? field({
+            name: 'emailVerified', label: 'Email address verified', type: 'checkbox', checked: user.emailVerified, test: 'admin-user-email-verified',
+            hint: 'Tick it when you know the address is theirs. A new address starts unverified, and its owner gets a link to confirm it.',
+          }) : null,
           field({ name: 'role', label: 'Role', type: 'select', value: user.role, test: 'admin-user-role', options: [{ value: 'user', label: 'Member' }, { value: 'admin', label: 'Administrator' }] }),
           permSet,
           field({ name: 'isActive', label: 'Active (can sign in)', type: 'checkbox', checked: user.isActive, test: 'admin-user-active', hint: 'Deactivating ends the user’s sessions at once.' }),
@@ -67,6 +74,7 @@ export async function adminUsersPage(ctx) {
             if (perms.slice().sort().join(',') !== before || body.role) body.permissions = perms;
           }
           if (v.isActive !== user.isActive) body.isActive = v.isActive;
+          if (hasVerified && v.emailVerified !== user.emailVerified) body.emailVerified = v.emailVerified;
           if (!Object.keys(body).length) { close(); return; }
           const saved = await patch(`/users/${user.id}`, body);
           close();
@@ -101,18 +109,42 @@ export async function adminUsersPage(ctx) {
     });
   }
 
+  async function markVerified(user, button) {
+    await withButton(button, null, async () => {
+      errors.clear();
+      try {
+        const saved = await patch(`/users/${user.id}`, { emailVerified: true });
+        toast(`${saved.email} is marked verified.`, 'success');
+        await afterSelfChange(saved);
+        if (ctx.isCurrent()) await list.reload();
+      } catch (err) {
+        if (err.status !== 401) errors.show(err);
+      }
+    });
+  }
+
+  /** The verified badge; an unverified address also gets a "Mark verified" button. */
+  const verifiedCell = (u) => {
+    const verified = Boolean(u.emailVerified);
+    if (verified || typeof u.emailVerified !== 'boolean') return verifiedBadge(verified, 'admin-user-verified');
+    const mark = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'admin-user-mark-verified', 'aria-label': `Mark ${u.email} verified` }, 'Mark verified');
+    mark.addEventListener('click', () => markVerified(u, mark));
+    return h('div', { class: 'verified-cell' }, verifiedBadge(false, 'admin-user-verified'), mark);
+  };
+
   const row = (u) => {
     const verb = u.isActive ? 'Deactivate' : 'Activate';
     // Named like its Edit and Delete neighbours, so a screen reader's list of buttons says whose it is.
     const toggle = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'admin-user-toggle-active', 'aria-label': `${verb} ${u.email}` }, verb);
     toggle.addEventListener('click', () => toggleActive(u, toggle));
     const perms = u.role === 'admin' ? [h('li', { class: 'chip' }, 'All')] : u.permissions.map((p) => h('li', { class: 'chip' }, PERMISSIONS.find((x) => x.id === p)?.label || p));
-    return h('tr', { test: 'admin-user-row', dataset: { userId: u.id, email: u.email, active: u.isActive ? '1' : '0', role: u.role } },
+    return h('tr', { test: 'admin-user-row', dataset: { userId: u.id, email: u.email, active: u.isActive ? '1' : '0', role: u.role, verified: u.emailVerified ? '1' : '0' } },
       h('th', { scope: 'row', 'data-label': 'User' }, h('div', { class: 'user-cell' },
         h('span', { class: 'strong' }, u.name || u.email, u.id === state.user?.id ? h('span', { class: 'muted' }, ' (you)') : null),
         h('span', { class: 'muted' }, u.email, u.username ? ` · @${u.username}` : ''))),
       h('td', { 'data-label': 'Role', test: 'admin-user-role-cell' }, u.role === 'admin' ? badge('Administrator', 'accent') : 'Member'),
       h('td', { 'data-label': 'Permissions' }, perms.length ? h('ul', { class: 'chip-list' }, perms) : h('span', { class: 'muted' }, 'None')),
+      h('td', { 'data-label': 'Email' }, verifiedCell(u)),
       h('td', { 'data-label': 'Status' }, u.isActive ? badge('Active', 'success', 'admin-user-status') : badge('Deactivated', 'danger', 'admin-user-status')),
       h('td', { 'data-label': 'Last login', title: u.lastLogin ? dateTime(u.lastLogin) : '' }, u.lastLogin ? relativeTime(u.lastLogin) : h('span', { class: 'muted' }, 'Never')),
       rowActions(
@@ -135,7 +167,7 @@ export async function adminUsersPage(ctx) {
     empty: () => emptyState({ title: 'No users match', text: 'Try another search.', test: 'admin-users-empty', iconName: 'user' }),
     renderItems: (items) => dataTable({
       test: 'admin-users-table', label: 'Users',
-      columns: ['User', 'Role', 'Permissions', 'Status', 'Last login'],
+      columns: ['User', 'Role', 'Permissions', 'Email', 'Status', 'Last login'],
       rows: items.map(row),
     }),
   });
