@@ -6,6 +6,8 @@
 mod postgres;
 #[path = "common/server.rs"]
 mod server;
+#[path = "common/smtp.rs"]
+mod smtp;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
@@ -28,16 +30,22 @@ impl Cluster {
     /// Three instances started together on a fresh database (so they race to migrate it),
     /// behind a "proxy" at 127.0.0.1 that sets X-Forwarded-For, and an admin.
     fn start() -> Option<Cluster> {
+        Cluster::start_with(&[])
+    }
+
+    /// As `start`, with more environment for every instance.
+    fn start_with(extra: &[(&str, &str)]) -> Option<Cluster> {
         let Some(pg) = postgres::server() else {
             eprintln!("multi-instance tests need {}; skipped", postgres::ENV);
             return None;
         };
         let url = postgres::fresh_database_blocking(&pg);
-        let env = [
+        let mut env = vec![
             ("STOCKROOM_TRUSTED_PROXIES", "127.0.0.1"),
             ("STOCKROOM_AUTH_RATE_LIMIT", "12"),
             ("STOCKROOM_DB_MAX_CONNECTIONS", "8"),
         ];
+        env.extend_from_slice(extra);
         let nodes: Vec<Server> = std::thread::scope(|s| {
             let starting: Vec<_> =
                 (0..3).map(|_| s.spawn(|| Server::start_with(std::path::Path::new(&url), &env))).collect();
@@ -129,7 +137,8 @@ fn add_to_cart(c: &Cluster, node: usize, token: &str, product: i64, client: &str
 #[test]
 fn instances_started_together_migrate_once_and_share_one_secret() {
     let Some(c) = Cluster::start() else { return };
-    assert_eq!(c.scalar("SELECT count(*) FROM _sqlx_migrations"), 5, "each migration applied once");
+    let known = stockroom::db::POSTGRES_MIGRATOR.iter().count() as i64;
+    assert_eq!(c.scalar("SELECT count(*) FROM _sqlx_migrations"), known, "each migration applied once");
     for node in 0..3 {
         let (status, body) = c.call(node, "GET", "/api/health", None, None, "10.0.0.1");
         assert_eq!((status, body["databaseKind"].as_str()), (200, Some("postgres")));
@@ -377,4 +386,42 @@ fn sigkill_of_one_instance_under_order_load_loses_no_acknowledged_order() {
     assert_eq!(c.scalar(&format!("SELECT quantity FROM products WHERE id = {mug}")) + sold, stock);
     // The survivors carry on.
     assert_eq!(c.call(1, "GET", "/api/health", None, None, "10.0.0.1").0, 200);
+}
+
+#[test]
+fn each_mail_is_delivered_once_whichever_instance_takes_it() {
+    let sink = smtp::Sink::start();
+    // Refused at first, so every mail is retried — by whichever of the three workers gets it.
+    sink.refuse_temporarily();
+    let url = sink.url();
+    let Some(c) = Cluster::start_with(&[("STOCKROOM_SMTP_URL", &url)]) else { return };
+    let names: Vec<String> = (0..24).map(|i| format!("mailee{i}")).collect();
+    std::thread::scope(|s| {
+        for (i, name) in names.iter().enumerate() {
+            let c = &c;
+            s.spawn(move || c.signup(i, name));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, page) =
+            c.call(1, "GET", "/api/admin/mail?status=queued&perPage=100", Some(&c.admin), None, "10.0.0.1");
+        assert_eq!(status, 200, "{page}");
+        let tried = page["items"].as_array().unwrap().iter().filter(|m| m["attempts"] == 1).count();
+        if tried == names.len() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not every mail was tried: {page}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sink.accept_again();
+    for name in &names {
+        sink.wait_for(&format!("{name}@example.com"), 1, Duration::from_secs(40));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let received = sink.received();
+    assert_eq!(received.len(), names.len(), "each mail once, none twice");
+    let (_, page) =
+        c.call(2, "GET", "/api/admin/mail?status=sent&perPage=100", Some(&c.admin), None, "10.0.0.1");
+    assert_eq!(page["totalItems"], names.len(), "{page}");
 }

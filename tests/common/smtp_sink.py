@@ -61,11 +61,9 @@ def main():
         kwargs["ssl_context"] = context
     if a.auth:
         smtp_kwargs.update(authenticator=authenticator, auth_required=True,
-                           auth_require_tls=a.tls != "none")
+                           # aiosmtpd only counts STARTTLS as TLS; implicit TLS is TLS throughout.
+                           auth_require_tls=a.tls == "starttls")
     controller = Controller(Handler(), server_kwargs=smtp_kwargs, **kwargs)
-    if a.tls == "implicit":
-        # The controller's readiness probe would speak plain SMTP to a TLS port.
-        controller._trigger_server = lambda: None
     controller.start()
     print(f"READY {controller.port}", flush=True)
     try:
