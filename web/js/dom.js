@@ -315,7 +315,8 @@ export function onSubmit(form, handler, { busyLabel = 'Saving…', aliases, onEr
       }
     } finally {
       running = false;
-      if (button && button.isConnected) {
+      // Restored even when the handler took the form off the page: it may be shown again.
+      if (button) {
         button.disabled = false;
         button.removeAttribute('aria-busy');
         // The handler may have relabelled the button (an editor back in "create" mode): keep that.

@@ -252,7 +252,7 @@ export async function verifyEmailPage(ctx) {
   // Opening the link does nothing by itself (mail scanners open links): the click confirms.
   const form = h('form', { class: 'form', test: 'verify-form', 'aria-label': 'Confirm your email address' },
     formError(),
-    h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-lg', test: 'verify-confirm' }, icon('check'), 'Confirm my email'));
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-lg', test: 'verify-confirm' }, 'Confirm my email'));
   const body = h('div', { class: 'auth-body' }, form);
 
   onSubmit(form, async () => {
