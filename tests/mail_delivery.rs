@@ -226,3 +226,28 @@ fn bad_mail_settings_refuse_to_start() {
         assert!(stderr.contains(says), "{key}: {stderr}");
     }
 }
+
+#[test]
+fn admin_create_users_are_verified_and_set_password_mails_them_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    admin(&db);
+    let sink = Sink::start();
+    let s = Server::start_with(&db, &[QUICK[0], ("STOCKROOM_SMTP_URL", &sink.url())]);
+    let (status, login) = s.login("boss", PASSWORD);
+    assert_eq!((status, &login["user"]["emailVerified"]), (200, &json!(true)));
+    // The CLI queues the notice in the database; the running server's worker delivers it.
+    use std::io::Write;
+    let mut child = server::cmd(&db)
+        .args(["admin", "set-password", "--username", "boss", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a-brand-new-passphrase-9\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let notice = arrives(&sink, &s, "boss@example.com");
+    assert_eq!(notice.subject(), "Your Stockroom password was changed");
+    assert!(notice.text.contains("boss@example.com") && notice.html.contains("boss@example.com"));
+}

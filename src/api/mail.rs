@@ -16,7 +16,7 @@ use super::query::{Page, Paging, Query};
 use super::schema;
 use super::views::Message;
 use crate::auth::guards::UsersManage;
-use crate::auth::password::check_policy;
+use crate::auth::password::check_new_password;
 use crate::auth::{AuthLimit, Perm, SignedIn};
 use crate::db::mail::{self as outbox, OutboxRow, Purpose};
 use crate::db::{sessions, users, Db};
@@ -228,8 +228,7 @@ pub async fn password_reset_confirm(
     if !user.is_active {
         return Err(ApiError::AccountDisabled);
     }
-    let related = [user.email.as_str(), user.username.as_deref().unwrap_or(""), user.name.as_str()];
-    if let Err(problem) = check_policy(app.password_policy(), &password, &related).await {
+    if let Err(problem) = check_new_password(app.password_policy(), &password, &user).await {
         return Err(ApiError::field("newPassword", problem));
     }
     let new_hash = app.hasher.hash(&password).await?;

@@ -13,7 +13,7 @@ use super::schema;
 use super::views::{Message, User};
 use crate::auth::cookie;
 use crate::auth::guards::UsersManage;
-use crate::auth::password::{check_policy, confirm};
+use crate::auth::password::{check_new_password, confirm};
 use crate::auth::{Admin, AuthUser, Client, Perm, SignedIn};
 use crate::db::{mail::Purpose, sessions, users, users::UserRow, Db};
 use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
@@ -156,8 +156,7 @@ pub async fn change_password(
     let new = f.require("newPassword", b.new_password, Ok);
     let u = &auth.user;
     if let Some(new) = &new {
-        let related = [u.email.as_str(), u.username.as_deref().unwrap_or(""), u.name.as_str()];
-        if let Err(problem) = check_policy(app.password_policy(), new, &related).await {
+        if let Err(problem) = check_new_password(app.password_policy(), new, u).await {
             f.add("newPassword", problem);
         }
     }

@@ -142,6 +142,17 @@ pub async fn check_policy(policy: PasswordPolicy, password: &str, related: &[&st
     .unwrap_or_else(|_| Err("could not be checked".into()))
 }
 
+/// As `check_policy`, for a new password of an existing account: its email, username and name
+/// make a password easier to guess.
+pub async fn check_new_password(
+    policy: PasswordPolicy,
+    password: &str,
+    user: &UserRow,
+) -> Result<(), String> {
+    let related = [user.email.as_str(), user.username.as_deref().unwrap_or(""), user.name.as_str()];
+    check_policy(policy, password, &related).await
+}
+
 fn work(jobs: Arc<Mutex<Receiver<Job>>>, mut worker: Worker) {
     loop {
         let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
