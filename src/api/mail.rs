@@ -20,6 +20,7 @@ use crate::auth::password::check_new_password;
 use crate::auth::{AuthLimit, Perm, SignedIn};
 use crate::db::mail::{self as outbox, OutboxRow, Purpose};
 use crate::db::{sessions, users, Db};
+use crate::domain::mail::MailStatus;
 use crate::domain::{Email, Fields};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mail::{hash_token, wait_left, Template};
@@ -69,8 +70,7 @@ pub struct OutboxMail {
     to: String,
     /// `verify_email`, `password_reset`, `email_changed` or `password_changed`.
     template: String,
-    /// `queued` (waiting or being retried), `sent`, or `failed` (for good).
-    status: String,
+    status: MailStatus,
     attempts: i64,
     /// The last attempt's failure, if any.
     last_error: Option<String>,
@@ -256,14 +256,14 @@ pub async fn password_reset_confirm(
 /// The outbox, newest first: who was mailed what and how delivery went — never a body or a
 /// link.
 #[utoipa::path(get, path = "/api/admin/mail", tag = "users",
-    params(("status" = Option<String>, Query, description = "`queued`, `sent` or `failed`"), Paging),
+    params(("status" = Option<MailStatus>, Query, description = "Only mails in this state"), Paging),
     responses((status = 200, body = Page<OutboxMail>), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/admin/mail")]
 pub async fn list_mail(_who: Perm<UsersManage>, mut q: Query, db: &Db) -> ApiResult<Json<Page<OutboxMail>>> {
     let paging = q.paging();
-    let status = q.one_of("status", &["queued", "sent", "failed"]);
+    let status = q.closed::<MailStatus>("status");
     q.finish()?;
     let (rows, total) = outbox::page(&db.read, status, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(rows.into_iter().map(OutboxMail::from).collect(), paging, total)))

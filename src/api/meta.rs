@@ -108,7 +108,7 @@ pub fn docs() -> Option<Asset> {
     ),
     components(schemas(
         ErrorBody, crate::domain::catalog::ProductSort, crate::domain::assets::AssetSort,
-        crate::domain::orders::OrderStatus, crate::domain::Role, crate::domain::Permission,
+        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::Role, crate::domain::Permission,
     )),
     modifiers(&Security, &Complete),
     tags(

@@ -3,6 +3,8 @@
 
 use super::engine::{with_conn, Ex, Pool, Tx};
 use super::query::{page_of, returning, timestamp, Filter, Listing};
+use crate::domain::mail::MailStatus;
+use crate::domain::ClosedSet;
 
 /// What a mailed token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +137,7 @@ pub struct OutboxRow {
     pub body_text: Option<String>,
     pub body_html: Option<String>,
     pub link: Option<String>,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
@@ -240,12 +242,12 @@ pub async fn mark_failed(db: &Pool, id: i64, error: &str) -> Result<(), sqlx::Er
 /// The outbox, newest first, optionally of one status.
 pub async fn page(
     db: &Pool,
-    status: Option<&str>,
+    status: Option<MailStatus>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<OutboxRow>, i64), sqlx::Error> {
     let mut filter = Filter::default();
-    filter.when("status = ?", status);
+    filter.when("status = ?", status.map(MailStatus::as_str));
     page_of(db, &Listing { columns: "*", from: "mail_outbox", order_by: "id DESC" }, filter, limit, offset)
         .await
 }

@@ -7,6 +7,7 @@ pub mod access;
 pub mod assets;
 pub mod catalog;
 pub mod closed_set;
+pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod password;
