@@ -42,6 +42,8 @@ pub struct Config {
     pub require_verified_email: bool,
     pub verify_token_ttl: u64,
     pub reset_token_ttl: u64,
+    /// How long the second step of a two-factor sign-in may wait for its code.
+    pub mfa_token_ttl: u64,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             require_verified_email: false,
             verify_token_ttl: 86_400,
             reset_token_ttl: 1_800,
+            mfa_token_ttl: 300,
         }
     }
 }
@@ -218,8 +221,8 @@ impl Config {
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
             return bad("currency", "must be a three-letter ISO 4217 code such as USD");
         }
-        if self.verify_token_ttl == 0 || self.reset_token_ttl == 0 {
-            return bad("verify_token_ttl/reset_token_ttl", "must be at least 1 second");
+        if self.verify_token_ttl == 0 || self.reset_token_ttl == 0 || self.mfa_token_ttl == 0 {
+            return bad("verify_token_ttl/reset_token_ttl/mfa_token_ttl", "must be at least 1 second");
         }
         if let Some(url) = &self.public_url {
             match url::Url::parse(url) {

@@ -62,6 +62,9 @@ async fn purge_sessions(write: db::Pool) {
         if let Err(e) = db::mail::purge_expired_tokens(&write, now).await {
             tracing::warn!("purging expired mail tokens failed: {e}");
         }
+        if let Err(e) = db::two_factor::purge_expired(&write, now).await {
+            tracing::warn!("purging expired sign-in challenges failed: {e}");
+        }
         rocket::tokio::time::sleep(SESSION_PURGE_EVERY).await;
     }
 }

@@ -13,15 +13,27 @@ use super::views::{Message, User};
 use crate::auth::cookie::{self, COOKIE};
 use crate::auth::limits::Subject;
 use crate::auth::password::check_policy;
+use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::token::Tokens;
-use crate::auth::{AuthLimit, Client, SignedIn};
-use crate::db::{sessions, users, users::NewUser, users::UserRow, Db, Ex};
+use crate::auth::totp::second_factor;
+use crate::auth::{AnyEmail, AuthLimit, Client, SessionUser, SignedIn};
+use crate::db::{sessions, two_factor, users, users::NewUser, users::UserRow, Db, Ex};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![signup, login, logout, logout_all, refresh, list_sessions, revoke_session, session]
+    rocket::routes![
+        signup,
+        login,
+        login_2fa,
+        logout,
+        logout_all,
+        refresh,
+        list_sessions,
+        revoke_session,
+        session
+    ]
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,6 +65,34 @@ pub struct LoginRequest {
     username: Option<String>,
     #[schema(value_type = String, required = true)]
     password: Option<String>,
+}
+
+/// The second step of a two-factor sign-in: a code is due (`POST /api/auth/login/2fa`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaChallenge {
+    /// Always true.
+    mfa_required: bool,
+    /// Valid for `mfa_token_ttl` seconds (300), for one successful code or five wrong ones.
+    mfa_token: String,
+}
+
+/// A login: signed in, or (two-factor sign-in on) a code is due.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    SignedIn(AuthResponse),
+    CodeDue(MfaChallenge),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecondStep {
+    #[schema(value_type = String, required = true)]
+    mfa_token: Option<String>,
+    /// The 6-digit code from the authenticator app, or one of the recovery codes.
+    #[schema(value_type = String, required = true)]
+    code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -180,7 +220,7 @@ pub async fn signup(
 /// Sign in with a username or an email.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; also sets the `stockroom_token` cookie", body = AuthResponse),
+        (status = 200, description = "Signed in (also sets the `stockroom_token` cookie); or, when two-factor sign-in is on, `{mfaRequired: true, mfaToken}` with no session and no cookie", body = LoginAnswer),
         (status = 400, body = ErrorBody),
         (status = 401, description = "`invalid_credentials`: unknown login or wrong password", body = ErrorBody),
         (status = 403, description = "`account_disabled` (only after a correct password)", body = ErrorBody),
@@ -194,7 +234,7 @@ pub async fn login(
     tokens: &State<Tokens>,
     cookies: &CookieJar<'_>,
     body: Body<LoginRequest>,
-) -> ApiResult<Json<AuthResponse>> {
+) -> ApiResult<Json<LoginAnswer>> {
     let b = body.0;
     let mut f = Fields::default();
     let login = f.require("login", b.login.or(b.email).or(b.username), |l: String| {
@@ -220,17 +260,89 @@ pub async fn login(
             return Err(ApiError::InvalidCredentials);
         }
     };
-    app.limits.succeeded(client.ip, &subject).await?;
     if !user.is_active {
+        app.limits.succeeded(client.ip, &subject).await?;
         return Err(ApiError::AccountDisabled);
     }
     if let Some(hash) = verified.rehash {
         users::set_password(&db.write, user.id, &hash).await?;
     }
+    if user.two_factor() {
+        // The failures counted so far stand until the code is right too.
+        let mfa_token = random_hex();
+        let hash = sha256_hex(&mfa_token);
+        let expires_at = chrono::Utc::now().timestamp() + app.config.mfa_token_ttl as i64;
+        two_factor::open_challenge(&db.write, user.id, &hash, expires_at).await?;
+        return Ok(Json(LoginAnswer::CodeDue(MfaChallenge { mfa_required: true, mfa_token })));
+    }
+    app.limits.succeeded(client.ip, &subject).await?;
+    signed_in(db, tokens, &client, cookies, user).await.map(|a| Json(LoginAnswer::SignedIn(a)))
+}
+
+/// The end of every successful sign-in: `lastLogin`, a session, the cookie.
+async fn signed_in(
+    db: &Db,
+    tokens: &Tokens,
+    client: &Client,
+    cookies: &CookieJar<'_>,
+    user: UserRow,
+) -> ApiResult<AuthResponse> {
     let last_login = users::touch_login(&db.write, user.id).await?;
     let user = UserRow { last_login: Some(last_login), ..user };
-    let token = start_session(&db.write, tokens, &client, cookies, &user).await?;
-    Ok(Json(AuthResponse { message: "Login successful", token, user: user.into() }))
+    let token = start_session(&db.write, tokens, client, cookies, &user).await?;
+    Ok(AuthResponse { message: "Login successful", token, user: user.into() })
+}
+
+/// Most codes one sign-in challenge takes.
+const MFA_MAX_CODES: i64 = 5;
+
+/// The second step of a sign-in with two-factor sign-in on: the `mfaToken` from the password
+/// step and a code (TOTP, one step either side of now and never a step used before, or a
+/// recovery code, once). Answers exactly as a login. Wrong codes count as failed logins.
+#[utoipa::path(post, path = "/api/auth/login/2fa", tag = "auth", request_body = SecondStep,
+    responses(
+        (status = 200, description = "Signed in; also sets the `stockroom_token` cookie", body = AuthResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: a wrong code, or an `mfaToken` that is unknown, expired, used, or has had five wrong codes", body = ErrorBody),
+        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 429, description = "Too many failures for this account from this client", body = ErrorBody)))]
+#[post("/auth/login/2fa", data = "<body>")]
+pub async fn login_2fa(
+    _limit: AuthLimit,
+    client: Client,
+    db: &Db,
+    app: &State<App>,
+    tokens: &State<Tokens>,
+    cookies: &CookieJar<'_>,
+    body: Body<SecondStep>,
+) -> ApiResult<Json<AuthResponse>> {
+    let b = body.0;
+    let mut f = Fields::default();
+    let mfa_token = f.require("mfaToken", b.mfa_token, Ok);
+    let code = f.require("code", b.code, Ok);
+    f.finish()?;
+    let (Some(mfa_token), Some(code)) = (mfa_token, code) else { unreachable!("checked by finish") };
+    let now = chrono::Utc::now().timestamp();
+    // Counted before the code is checked, so concurrent guesses can't exceed five.
+    let (challenge, user_id) =
+        two_factor::attempt_challenge(&db.write, &sha256_hex(&mfa_token), now, MFA_MAX_CODES)
+            .await?
+            .ok_or(ApiError::InvalidCredentials)?;
+    let subject = Subject::Account(user_id);
+    app.limits.attempt(client.ip, &subject).await?;
+    let user = users::by_id(&db.read, user_id).await?.ok_or(ApiError::InvalidCredentials)?;
+    if !user.is_active {
+        return Err(ApiError::AccountDisabled);
+    }
+    if !second_factor(db, &user, &code).await? {
+        tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?} (wrong code)", client.ip, user.email);
+        return Err(ApiError::InvalidCredentials);
+    }
+    if !two_factor::close_challenge(&db.write, challenge).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    app.limits.succeeded(client.ip, &subject).await?;
+    signed_in(db, tokens, &client, cookies, user).await.map(Json)
 }
 
 /// Revoke this token's session and clear the cookie. Always succeeds: without a token, or with
@@ -241,7 +353,7 @@ pub async fn login(
 #[post("/auth/logout")]
 pub async fn logout(
     _limit: AuthLimit,
-    auth: Result<SignedIn, ApiError>,
+    auth: Result<SessionUser<AnyEmail>, ApiError>,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
@@ -265,7 +377,7 @@ pub async fn logout(
 #[post("/auth/logout-all")]
 pub async fn logout_all(
     _limit: AuthLimit,
-    auth: SignedIn,
+    auth: SessionUser<AnyEmail>,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
@@ -281,7 +393,7 @@ pub async fn logout_all(
 #[post("/auth/refresh")]
 pub async fn refresh(
     _limit: AuthLimit,
-    auth: SignedIn,
+    auth: SessionUser<AnyEmail>,
     client: Client,
     db: &Db,
     tokens: &State<Tokens>,
@@ -300,7 +412,11 @@ pub async fn refresh(
     responses((status = 200, body = Vec<Session>), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/auth/sessions")]
-pub async fn list_sessions(_limit: AuthLimit, auth: SignedIn, db: &Db) -> ApiResult<Json<Vec<Session>>> {
+pub async fn list_sessions(
+    _limit: AuthLimit,
+    auth: SessionUser<AnyEmail>,
+    db: &Db,
+) -> ApiResult<Json<Vec<Session>>> {
     let now = chrono::Utc::now().timestamp();
     let rows = sessions::for_user(&db.read, auth.id(), now).await?;
     let list = rows
@@ -323,7 +439,12 @@ pub async fn list_sessions(_limit: AuthLimit, auth: SignedIn, db: &Db) -> ApiRes
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/auth/sessions/<id>")]
-pub async fn revoke_session(_limit: AuthLimit, auth: SignedIn, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn revoke_session(
+    _limit: AuthLimit,
+    auth: SessionUser<AnyEmail>,
+    db: &Db,
+    id: i64,
+) -> ApiResult<Status> {
     if sessions::revoke(&db.write, auth.id(), id).await? {
         Ok(Status::NoContent)
     } else {

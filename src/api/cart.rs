@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::views::Product;
-use crate::auth::AuthUser;
+use crate::auth::{Scoped, Store};
 use crate::db::cart::{self, CartLineRow};
 use crate::db::{catalog, Db};
 use crate::domain::{Fields, Stock};
@@ -131,7 +131,7 @@ async fn refused(db: &Db, user_id: i64, product_id: i64, wanted: impl Fn(i64) ->
     responses((status = 200, body = Cart), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/cart")]
-pub async fn get_cart(auth: AuthUser, db: &Db) -> ApiResult<Json<Cart>> {
+pub async fn get_cart(auth: Scoped<Store>, db: &Db) -> ApiResult<Json<Cart>> {
     current(db, auth.id()).await
 }
 
@@ -142,7 +142,7 @@ pub async fn get_cart(auth: AuthUser, db: &Db) -> ApiResult<Json<Cart>> {
         (status = 409, description = "`insufficient_stock`: the line would exceed the stock", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/cart", data = "<body>")]
-pub async fn add_to_cart(auth: AuthUser, db: &Db, body: Body<CartAdd>) -> ApiResult<Json<Cart>> {
+pub async fn add_to_cart(auth: Scoped<Store>, db: &Db, body: Body<CartAdd>) -> ApiResult<Json<Cart>> {
     let mut f = Fields::default();
     let product_id = f.require("productId", body.0.product_id, |id| {
         if id >= 1 {
@@ -171,7 +171,7 @@ pub async fn add_to_cart(auth: AuthUser, db: &Db, body: Body<CartAdd>) -> ApiRes
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/cart/<product_id>", data = "<body>")]
 pub async fn set_quantity(
-    auth: AuthUser,
+    auth: Scoped<Store>,
     db: &Db,
     product_id: i64,
     body: Body<CartQuantity>,
@@ -200,7 +200,7 @@ pub async fn set_quantity(
         (status = 404, description = "Not in the cart", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/cart/<product_id>")]
-pub async fn remove_line(auth: AuthUser, db: &Db, product_id: i64) -> ApiResult<Json<Cart>> {
+pub async fn remove_line(auth: Scoped<Store>, db: &Db, product_id: i64) -> ApiResult<Json<Cart>> {
     if !cart::remove(&db.write, auth.id(), product_id).await? {
         return Err(ApiError::NotFound("Cart item"));
     }
@@ -212,7 +212,7 @@ pub async fn remove_line(auth: AuthUser, db: &Db, product_id: i64) -> ApiResult<
     responses((status = 200, body = Cart), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/cart")]
-pub async fn clear_cart(auth: AuthUser, db: &Db) -> ApiResult<Json<Cart>> {
+pub async fn clear_cart(auth: Scoped<Store>, db: &Db) -> ApiResult<Json<Cart>> {
     cart::clear(&db.write, auth.id()).await?;
     current(db, auth.id()).await
 }

@@ -244,7 +244,9 @@ pub async fn password_reset_confirm(
         return Err(ApiError::AccountDisabled);
     }
     users::set_password(&mut tx, user.id, &new_hash).await?;
+    // The account may have been taken: every session and API token ends.
     sessions::revoke_all(&mut tx, user.id, None).await?;
+    crate::db::api_tokens::revoke_all(&mut tx, user.id).await?;
     outbox::void_tokens(&mut tx, user.id, Some(Purpose::PasswordReset)).await?;
     users::set_verified(&mut tx, user.id).await?;
     app.mailer.password_changed(&mut tx, &user).await?;

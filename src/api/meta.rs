@@ -9,7 +9,9 @@ use rocket::{get, State};
 use serde::Serialize;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{AllOf, AnyOf, ArrayItems, ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -86,6 +88,9 @@ pub fn docs() -> Option<Asset> {
         crate::api::mail::verify_email, crate::api::mail::resend_verification,
         crate::api::mail::password_reset, crate::api::mail::password_reset_confirm,
         crate::api::mail::list_mail,
+        crate::api::auth::login_2fa, crate::api::two_factor::setup, crate::api::two_factor::enable,
+        crate::api::two_factor::disable, crate::api::users::reset_2fa, crate::api::tokens::create,
+        crate::api::tokens::list, crate::api::tokens::revoke, crate::api::tokens::revoke_all,
         crate::api::users::me, crate::api::users::profile, crate::api::users::update_me,
         crate::api::users::change_password, crate::api::users::delete_me, crate::api::users::list,
         crate::api::users::get_user, crate::api::users::update_user, crate::api::users::delete_user,
@@ -108,7 +113,7 @@ pub fn docs() -> Option<Asset> {
     ),
     components(schemas(
         ErrorBody, crate::domain::catalog::ProductSort, crate::domain::assets::AssetSort,
-        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::Role, crate::domain::Permission,
+        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::Role, crate::domain::Scope, crate::domain::Permission,
     )),
     modifiers(&Security, &Complete),
     tags(
@@ -140,22 +145,70 @@ impl Modify for Security {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("stockroom_token"))),
         );
+        components.add_security_scheme(
+            "apiToken",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("stk_…")
+                    .description(Some(
+                        "A personal API token (`POST /api/users/me/tokens`) as `Authorization: Bearer stk_…`. \
+                         Each request needs a scope that covers it: `read` every GET, `store` the cart and \
+                         orders, `markets` the watchlist and portfolio, a permission's name what that \
+                         permission allows; else 403 `insufficient_scope`. No token may manage tokens, \
+                         two-factor sign-in, the password, the profile, the email or sessions, nor delete \
+                         the account.",
+                    ))
+                    .build(),
+            ),
+        );
+        // Every signed-in route but those no token may use also takes an API token.
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                (&mut item.get, "get"),
+                (&mut item.put, "put"),
+                (&mut item.post, "post"),
+                (&mut item.delete, "delete"),
+                (&mut item.patch, "patch"),
+            ];
+            for (op, method) in ops {
+                let Some(op) = op else { continue };
+                let Some(security) = op.security.as_mut() else { continue };
+                if takes_api_tokens(path, method) && !security.is_empty() {
+                    security.push(SecurityRequirement::new("apiToken", Vec::<String>::new()));
+                }
+            }
+        }
     }
+}
+
+/// The signed-in routes an API token may use (with a scope that covers them); the others take
+/// `SessionUser`.
+fn takes_api_tokens(path: &str, method: &str) -> bool {
+    !(path.starts_with("/api/auth/")
+        || path.starts_with("/api/users/me/2fa")
+        || path.starts_with("/api/users/me/tokens")
+        || path == "/api/users/me/password"
+        || (path == "/api/users/me" && method != "get"))
 }
 
 /// Schemas of response bodies: every field of these is always present (null when absent).
 const RESPONSE_SCHEMAS: &[&str] = &[
+    "ApiToken",
     "Asset",
     "AuthResponse",
     "Cart",
     "CartItem",
     "Category",
     "CategoryRef",
+    "CreatedApiToken",
     "Customer",
     "ErrorBody",
     "ErrorDetail",
     "Health",
+    "Enrolment",
     "Holding",
+    "MfaChallenge",
     "Message",
     "Order",
     "OutboxMail",
@@ -169,6 +222,7 @@ const RESPONSE_SCHEMAS: &[&str] = &[
     "Product",
     "ProfileResponse",
     "ProfileUser",
+    "RecoveryCodes",
     "Session",
     "SessionProbe",
     "TokenResponse",
@@ -308,12 +362,16 @@ fn complete_operation(path: &str, method: &str, op: &mut Operation) {
         let csrf = "`csrf_rejected`: a change authenticated by the cookie alone, without a same-origin `Origin` or `X-Requested-With: stockroom`";
         let unverified =
             "`email_unverified`: `require_verified_email` is on and the caller's email is not verified";
-        match (method != "get", !open_to_unverified(path, method)) {
-            (true, true) => add("403", &format!("{csrf}; or {unverified}")),
-            (true, false) => add("403", csrf),
-            (false, true) => add("403", unverified),
-            (false, false) => {}
+        let scope = "`insufficient_scope`: an API token whose scopes do not cover this route";
+        let mut reasons = Vec::new();
+        if method != "get" {
+            reasons.push(csrf);
         }
+        if !open_to_unverified(path, method) {
+            reasons.push(unverified);
+        }
+        reasons.push(scope);
+        add("403", &reasons.join("; or "));
     }
     if path_params {
         add("404", "`not_found`, also for an id that is not an integer");

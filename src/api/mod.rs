@@ -16,6 +16,8 @@ pub mod products;
 pub mod query;
 pub mod schema;
 pub mod screener;
+pub mod tokens;
+pub mod two_factor;
 pub mod users;
 pub mod views;
 pub mod watchlist;
@@ -25,6 +27,8 @@ pub fn routes() -> Vec<rocket::Route> {
         auth::routes(),
         users::routes(),
         mail::routes(),
+        two_factor::routes(),
+        tokens::routes(),
         meta::routes(),
         categories::routes(),
         products::routes(),

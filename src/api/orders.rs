@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use super::body::Body;
 use super::query::{Page, Paging, Query};
 use crate::auth::guards::OrdersManage;
-use crate::auth::{AuthUser, Perm};
+use crate::auth::{AuthUser, Perm, Scoped, Store};
 use crate::db::orders::{self, ItemRow, OrderRow, Placement};
 use crate::db::Db;
 use crate::domain::orders::{self as rules, OrderFilter, OrderStatus};
@@ -164,7 +164,7 @@ fn insufficient(short: &[orders::Shortfall]) -> ApiError {
     ApiError::conflict("insufficient_stock", format!("Not enough stock for {}.", list.join(", ")))
 }
 
-async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
+async fn place(auth: Scoped<Store>, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
     let id = match orders::place(&db.write, &auth.user, key.0.as_ref()).await? {
         Placement::Placed(order, items) => {
             return Ok(Custom(Status::Created, Json(Order::new(order, items))));
@@ -193,7 +193,11 @@ async fn place(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom
         (status = 409, description = "`insufficient_stock`, naming the products; nothing changed", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/order")]
-pub async fn place_order(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
+pub async fn place_order(
+    auth: Scoped<Store>,
+    db: &Db,
+    key: IdempotencyKey,
+) -> ApiResult<Custom<Json<Order>>> {
     place(auth, db, key).await
 }
 
@@ -206,7 +210,7 @@ pub async fn place_order(auth: AuthUser, db: &Db, key: IdempotencyKey) -> ApiRes
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/orders")]
 pub async fn place_order_alias(
-    auth: AuthUser,
+    auth: Scoped<Store>,
     db: &Db,
     key: IdempotencyKey,
 ) -> ApiResult<Custom<Json<Order>>> {
@@ -218,7 +222,7 @@ pub async fn place_order_alias(
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/order/<id>")]
-pub async fn get_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+pub async fn get_order(auth: Scoped<Store>, db: &Db, id: i64) -> ApiResult<Json<Order>> {
     let row = visible(db, &auth, id).await?;
     Ok(Json(with_items(db, vec![row]).await?.remove(0)))
 }
@@ -228,7 +232,7 @@ pub async fn get_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/orders/<id>")]
-pub async fn get_order_alias(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+pub async fn get_order_alias(auth: Scoped<Store>, db: &Db, id: i64) -> ApiResult<Json<Order>> {
     get_order(auth, db, id).await
 }
 
@@ -258,7 +262,7 @@ impl OrderParams {
     responses((status = 200, body = Page<Order>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/users/me/orders")]
-pub async fn my_orders(auth: AuthUser, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
+pub async fn my_orders(auth: Scoped<Store>, mut q: Query, db: &Db) -> ApiResult<Json<Page<Order>>> {
     let paging = q.paging();
     let filter = OrderFilter { user_id: Some(auth.id()), status: q.closed("status"), customer: None };
     q.finish()?;
@@ -346,7 +350,7 @@ pub async fn update_status(
         (status = 409, description = "`invalid_transition`: no longer cancellable", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/orders/<id>/cancel")]
-pub async fn cancel_order(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+pub async fn cancel_order(auth: Scoped<Store>, db: &Db, id: i64) -> ApiResult<Json<Order>> {
     visible(db, &auth, id).await?;
     let to = OrderStatus::Cancelled;
     if auth.user.can(Permission::OrdersManage) {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::views::Asset;
-use crate::auth::AuthUser;
+use crate::auth::{Markets, Scoped};
 use crate::db::portfolio::{self, HoldingRow};
 use crate::db::Db;
 use crate::domain::portfolio::{cost_basis, quantity, totals, valuation, Overflow, Valuation};
@@ -93,7 +93,7 @@ fn not_found() -> ApiError {
         (status = 500, description = "Totals beyond 64-bit cents", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/portfolio")]
-pub async fn get_portfolio(auth: AuthUser, db: &Db) -> ApiResult<Json<Portfolio>> {
+pub async fn get_portfolio(auth: Scoped<Markets>, db: &Db) -> ApiResult<Json<Portfolio>> {
     let rows = portfolio::holdings(&db.read, auth.id()).await?;
     let holdings = rows.into_iter().map(holding).collect::<Result<Vec<_>, _>>()?;
     let totals = totals(holdings.iter().map(|h| Valuation {
@@ -110,7 +110,7 @@ pub async fn get_portfolio(auth: AuthUser, db: &Db) -> ApiResult<Json<Portfolio>
     responses((status = 200, body = Holding), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/portfolio/<id>")]
-pub async fn get_holding(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Holding>> {
+pub async fn get_holding(auth: Scoped<Markets>, db: &Db, id: i64) -> ApiResult<Json<Holding>> {
     let row = portfolio::holding(&db.read, auth.id(), id).await?.ok_or_else(not_found)?;
     Ok(Json(holding(row)?))
 }
@@ -122,7 +122,11 @@ pub async fn get_holding(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<Hol
         (status = 409, description = "`already_exists`: the user already holds this asset", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/portfolio", data = "<body>")]
-pub async fn create(auth: AuthUser, db: &Db, body: Body<NewHolding>) -> ApiResult<Custom<Json<Holding>>> {
+pub async fn create(
+    auth: Scoped<Markets>,
+    db: &Db,
+    body: Body<NewHolding>,
+) -> ApiResult<Custom<Json<Holding>>> {
     let b = body.0;
     let mut f = Fields::default();
     let asset_id = f.require("assetId", b.asset_id, Ok);
@@ -155,7 +159,12 @@ pub async fn create(auth: AuthUser, db: &Db, body: Body<NewHolding>) -> ApiResul
         (status = 404, description = "No such holding, or another user's", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/portfolio/<id>", data = "<body>")]
-pub async fn update(auth: AuthUser, db: &Db, id: i64, body: Body<HoldingPatch>) -> ApiResult<Json<Holding>> {
+pub async fn update(
+    auth: Scoped<Markets>,
+    db: &Db,
+    id: i64,
+    body: Body<HoldingPatch>,
+) -> ApiResult<Json<Holding>> {
     let p = body.0;
     let mut f = Fields::default();
     let qty = p.quantity.and_then(|q| f.check("quantity", quantity(q)));
@@ -176,7 +185,7 @@ pub async fn update(auth: AuthUser, db: &Db, id: i64, body: Body<HoldingPatch>) 
         (status = 404, description = "No such holding, or another user's", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/portfolio/<id>")]
-pub async fn remove(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn remove(auth: Scoped<Markets>, db: &Db, id: i64) -> ApiResult<Status> {
     if portfolio::delete_holding(&db.write, auth.id(), id).await? {
         Ok(Status::NoContent)
     } else {

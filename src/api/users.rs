@@ -14,7 +14,7 @@ use super::views::{Message, User};
 use crate::auth::cookie;
 use crate::auth::guards::UsersManage;
 use crate::auth::password::{check_new_password, confirm};
-use crate::auth::{Admin, AuthUser, Client, Perm, SignedIn};
+use crate::auth::{Admin, AnyEmail, AuthUser, Client, Perm, Scoped, SessionUser, SignedIn};
 use crate::db::{mail::Purpose, sessions, users, users::UserRow, Db};
 use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -30,7 +30,8 @@ pub fn routes() -> Vec<rocket::Route> {
         list,
         get_user,
         update_user,
-        delete_user
+        delete_user,
+        reset_2fa
     ]
 }
 
@@ -125,7 +126,7 @@ pub fn profile(auth: SignedIn) -> Json<ProfileResponse> {
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/users/me", data = "<body>")]
 pub async fn update_me(
-    auth: SignedIn,
+    auth: SessionUser<AnyEmail>,
     admin: Option<Admin>,
     client: Client,
     db: &Db,
@@ -144,7 +145,7 @@ pub async fn update_me(
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/users/me/password", data = "<body>")]
 pub async fn change_password(
-    auth: SignedIn,
+    auth: SessionUser<AnyEmail>,
     client: Client,
     db: &Db,
     app: &State<App>,
@@ -183,7 +184,7 @@ pub async fn change_password(
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/me", data = "<body>")]
 pub async fn delete_me(
-    auth: SignedIn,
+    auth: SessionUser<AnyEmail>,
     client: Client,
     db: &Db,
     app: &State<App>,
@@ -209,6 +210,14 @@ pub async fn list(_who: Perm<UsersManage>, mut q: Query, db: &Db) -> ApiResult<J
     q.finish()?;
     let (rows, total) = users::page(&db.read, text.as_deref(), paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(rows.into_iter().map(User::from).collect(), paging, total)))
+}
+
+/// One's own profile, email and account are not for API tokens, whichever path names them.
+fn not_own_by_token(auth: &AuthUser, id: i64) -> ApiResult<()> {
+    if auth.token.is_some() && auth.id() == id {
+        return Err(ApiError::InsufficientScope);
+    }
+    Ok(())
 }
 
 fn self_or_manager(auth: &AuthUser, id: i64) -> ApiResult<()> {
@@ -241,7 +250,7 @@ pub async fn get_user(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Json<User>>
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/users/<id>", data = "<body>")]
 pub async fn update_user(
-    auth: AuthUser,
+    auth: Scoped<UsersManage>,
     admin: Option<Admin>,
     client: Client,
     db: &Db,
@@ -249,6 +258,7 @@ pub async fn update_user(
     id: i64,
     body: Body<UserPatch>,
 ) -> ApiResult<Json<User>> {
+    not_own_by_token(&auth, id)?;
     self_or_manager(&auth, id)?;
     apply_patch(db, app, &client, &auth, admin.is_some(), id, body.0).await.map(Json)
 }
@@ -262,7 +272,7 @@ pub async fn update_user(
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/<id>", data = "<body>")]
 pub async fn delete_user(
-    auth: AuthUser,
+    auth: Scoped<UsersManage>,
     client: Client,
     db: &Db,
     app: &State<App>,
@@ -270,6 +280,7 @@ pub async fn delete_user(
     id: i64,
     body: Body<PasswordConfirmation>,
 ) -> ApiResult<Status> {
+    not_own_by_token(&auth, id)?;
     self_or_manager(&auth, id)?;
     if auth.id() == id {
         confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref())
@@ -300,6 +311,22 @@ async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
     users::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Turn two-factor sign-in off for someone who lost the device (users:manage; only an admin may
+/// do it for an admin). Their sessions and API tokens stay.
+#[utoipa::path(delete, path = "/api/users/{id}/2fa", tag = "users", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[delete("/users/<id>/2fa")]
+pub async fn reset_2fa(who: Perm<UsersManage>, db: &Db, id: i64) -> ApiResult<Status> {
+    let mut tx = db.write.begin().await?;
+    let user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    may_act_on(&who.0, &user)?;
+    crate::db::two_factor::disable(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Status::NoContent)
 }
 
 fn last_admin() -> ApiError {
@@ -411,7 +438,9 @@ async fn apply_patch(
     }
     let updated = users::update(&mut tx, &user).await?;
     if !updated.is_active {
+        // Deactivation ends every session and kills every API token of the user.
         sessions::revoke_all(&mut tx, id, None).await?;
+        crate::db::api_tokens::revoke_all(&mut tx, id).await?;
     }
     if email_changed {
         // Links mailed to the old address die; the new one is asked to confirm, the old told.

@@ -37,6 +37,8 @@ pub struct User {
     /// A link mailed to the address was followed (or the account was made by `admin create`,
     /// or its password was reset by mail). Changing the email clears it.
     email_verified: bool,
+    /// Signing in takes a code from an authenticator app (or a recovery code) too.
+    two_factor_enabled: bool,
     created_at: String,
     updated_at: String,
     last_login: Option<String>,
@@ -46,6 +48,7 @@ impl From<UserRow> for User {
     fn from(u: UserRow) -> User {
         User {
             permissions: u.permission_list(),
+            two_factor_enabled: u.two_factor(),
             id: u.id,
             username: u.username,
             email: u.email,

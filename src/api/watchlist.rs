@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::views::Asset;
-use crate::auth::AuthUser;
+use crate::auth::{Markets, Scoped};
 use crate::db::watchlist::{self, WatchRow};
 use crate::db::Db;
 use crate::domain::Fields;
@@ -47,7 +47,7 @@ pub struct WatchRequest {
     responses((status = 200, body = Vec<WatchEntry>), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/watchlist")]
-pub async fn list(auth: AuthUser, db: &Db) -> ApiResult<Json<Vec<WatchEntry>>> {
+pub async fn list(auth: Scoped<Markets>, db: &Db) -> ApiResult<Json<Vec<WatchEntry>>> {
     let rows = watchlist::watchlist(&db.read, auth.id()).await?;
     Ok(Json(rows.into_iter().map(WatchEntry::from).collect()))
 }
@@ -59,7 +59,11 @@ pub async fn list(auth: AuthUser, db: &Db) -> ApiResult<Json<Vec<WatchEntry>>> {
         (status = 409, description = "`already_exists`: already on the watchlist", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/watchlist", data = "<body>")]
-pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult<Custom<Json<WatchEntry>>> {
+pub async fn add(
+    auth: Scoped<Markets>,
+    db: &Db,
+    body: Body<WatchRequest>,
+) -> ApiResult<Custom<Json<WatchEntry>>> {
     let mut f = Fields::default();
     let asset_id = f.require("assetId", body.0.asset_id, Ok);
     f.finish()?;
@@ -87,7 +91,7 @@ pub async fn add(auth: AuthUser, db: &Db, body: Body<WatchRequest>) -> ApiResult
         (status = 404, description = "The asset is not on the watchlist", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/watchlist/<id>")]
-pub async fn remove(auth: AuthUser, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn remove(auth: Scoped<Markets>, db: &Db, id: i64) -> ApiResult<Status> {
     if watchlist::unwatch(&db.write, auth.id(), id).await? {
         Ok(Status::NoContent)
     } else {

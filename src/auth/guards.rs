@@ -4,15 +4,14 @@ use std::marker::PhantomData;
 use std::net::{IpAddr, Ipv4Addr};
 
 use rocket::http::Method;
-use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_db_pools::Database;
 
 use super::cookie::COOKIE;
 use super::token::Tokens;
 use crate::config::CookieSecure;
-use crate::db::{sessions, users::UserRow, Db};
-use crate::domain::Permission;
+use crate::db::{api_tokens, sessions, users::UserRow, Db};
+use crate::domain::{Permission, Scope};
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
 
@@ -81,14 +80,28 @@ impl<'r> FromRequest<'r> for AuthLimit {
     }
 }
 
-/// A caller with a valid token, a live session and an existing, active user — and, when
-/// `require_verified_email` is on, a verified email (else 403 `email_unverified`): loaded once
-/// per request. Role and permissions come from the database row, never from the token. The
-/// few routes an unverified user may use take `SignedIn` instead.
+/// What an API token may do (its scopes), and which token it is.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub id: i64,
+    pub scopes: Vec<Scope>,
+}
+
+/// A caller with a valid credential — a session's token or cookie, or a personal API token —
+/// and an existing, active user; and, when `require_verified_email` is on, a verified email
+/// (else 403 `email_unverified`). Loaded once per request. Role and permissions come from the
+/// database row, never from the token.
+///
+/// As a guard it admits an API token on a GET only, and only with the `read` scope (else 403
+/// `insufficient_scope`): routes a token may use otherwise say so with `Scoped<S>` or
+/// `Perm<P>`; routes no token may use take `SessionUser`.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user: UserRow,
+    /// The session of the request (0 when an API token authenticated it: only the routes that
+    /// take `SessionUser` read it, and those refuse tokens).
     pub session_id: i64,
+    pub token: Option<TokenGrant>,
 }
 
 impl AuthUser {
@@ -97,21 +110,53 @@ impl AuthUser {
     }
 }
 
+/// The credential, verified or not, once per request.
+async fn credential(req: &Request<'_>) -> ApiResult<AuthUser> {
+    req.local_cache_async(authenticate(req)).await.clone()
+}
+
+fn verified(req: &Request<'_>, auth: &AuthUser) -> ApiResult<()> {
+    if state::<App>(req).config.require_verified_email && !auth.user.email_verified {
+        return Err(ApiError::EmailUnverified);
+    }
+    Ok(())
+}
+
+/// An API token needs `scope` — or, on a GET, `read`. Sessions may do all their user may.
+fn covered(req: &Request<'_>, auth: &AuthUser, scope: Option<Scope>) -> ApiResult<()> {
+    let Some(grant) = &auth.token else { return Ok(()) };
+    let read = req.method() == Method::Get && grant.scopes.contains(&Scope::Read);
+    if read || scope.is_some_and(|s| grant.scopes.contains(&s)) {
+        Ok(())
+    } else {
+        Err(ApiError::InsufficientScope)
+    }
+}
+
+fn outcome<T>(req: &Request<'_>, result: ApiResult<T>) -> Outcome<T, ApiError> {
+    match result {
+        Ok(v) => Outcome::Success(v),
+        Err(e) => Outcome::Error(stash(req, e)),
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for AuthUser {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        let SignedIn(auth) = try_outcome!(req.guard::<SignedIn>().await);
-        if state::<App>(req).config.require_verified_email && !auth.user.email_verified {
-            return Outcome::Error(stash(req, ApiError::EmailUnverified));
-        }
-        Outcome::Success(auth)
+        let result = async {
+            let auth = credential(req).await?;
+            verified(req, &auth)?;
+            covered(req, &auth, None)?;
+            Ok(auth)
+        };
+        outcome(req, result.await)
     }
 }
 
 /// Any signed-in user, verified or not: for the routes `require_verified_email` leaves open
-/// (`/api/auth/*`, reading, fixing or deleting one's own account, changing its password), so a
-/// mistyped address can be corrected.
+/// (`/api/auth/*`, reading one's own account), so a mistyped address can be corrected. An API
+/// token passes on a GET with `read`, as for `AuthUser`.
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub AuthUser);
 
@@ -126,10 +171,61 @@ impl std::ops::Deref for SignedIn {
 impl<'r> FromRequest<'r> for SignedIn {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        match req.local_cache_async(authenticate(req)).await {
-            Ok(user) => Outcome::Success(SignedIn(user.clone())),
-            Err(e) => Outcome::Error(stash(req, e.clone())),
-        }
+        let result = async {
+            let auth = credential(req).await?;
+            covered(req, &auth, None)?;
+            Ok(SignedIn(auth))
+        };
+        outcome(req, result.await)
+    }
+}
+
+/// A signed-in session, never an API token (403 `insufficient_scope`): for what no token may
+/// touch — tokens, two-factor sign-in, the password, the profile, the email, sessions, deleting
+/// the account. `V` says whether an unverified email is let through (`AnyEmail`, for the routes
+/// §9 leaves open) or not (`Verified`, the default).
+#[derive(Debug, Clone)]
+pub struct SessionUser<V = Verified>(pub AuthUser, PhantomData<V>);
+
+/// `SessionUser` requires a verified email when `require_verified_email` is on.
+#[derive(Debug, Clone)]
+pub struct Verified;
+/// `SessionUser<AnyEmail>` lets an unverified user through.
+#[derive(Debug, Clone)]
+pub struct AnyEmail;
+
+pub trait EmailRule: Send + Sync + 'static {
+    const VERIFIED: bool;
+}
+impl EmailRule for Verified {
+    const VERIFIED: bool = true;
+}
+impl EmailRule for AnyEmail {
+    const VERIFIED: bool = false;
+}
+
+impl<V> std::ops::Deref for SessionUser<V> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, V: EmailRule> FromRequest<'r> for SessionUser<V> {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let result = async {
+            let auth = credential(req).await?;
+            if auth.token.is_some() {
+                return Err(ApiError::InsufficientScope);
+            }
+            if V::VERIFIED {
+                verified(req, &auth)?;
+            }
+            Ok(SessionUser(auth, PhantomData))
+        };
+        outcome(req, result.await)
     }
 }
 
@@ -149,9 +245,12 @@ fn presented_token<'r>(req: &'r Request<'_>) -> ApiResult<(&'r str, bool)> {
 
 async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
     let (token, via_cookie) = presented_token(req)?;
-    let claims = state::<Tokens>(req).verify(token).ok_or(ApiError::Unauthorized)?;
     let db = Db::fetch(req.rocket()).ok_or_else(|| ApiError::internal("no database"))?;
     let now = chrono::Utc::now();
+    if !via_cookie && token.starts_with(API_TOKEN_PREFIX) {
+        return api_token(db, token, now).await;
+    }
+    let claims = state::<Tokens>(req).verify(token).ok_or(ApiError::Unauthorized)?;
     let (last_seen, user) = sessions::live_with_user(&db.read, claims.sid, claims.user_id, now.timestamp())
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -162,15 +261,42 @@ async fn authenticate(req: &Request<'_>) -> ApiResult<AuthUser> {
     if via_cookie && changes_state(req.method()) {
         check_csrf(req)?;
     }
-    let stale =
-        (now - chrono::Duration::seconds(TOUCH_AFTER_SECS)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    if last_seen < stale {
+    if last_seen < stale(now) {
         // Best effort: a busy writer must not fail an otherwise good request.
         if let Err(e) = sessions::touch(&db.write, claims.sid).await {
             tracing::warn!(error = %e, "could not record session activity");
         }
     }
-    Ok(AuthUser { user, session_id: claims.sid })
+    Ok(AuthUser { user, session_id: claims.sid, token: None })
+}
+
+/// What every personal API token starts with.
+pub const API_TOKEN_PREFIX: &str = "stk_";
+
+/// A personal API token: live (not revoked, not expired) and its user active. A bearer
+/// credential, so the CSRF rule does not apply.
+async fn api_token(db: &Db, token: &str, now: chrono::DateTime<chrono::Utc>) -> ApiResult<AuthUser> {
+    let hash = super::secrets::sha256_hex(token);
+    let (row, user) =
+        api_tokens::live_with_user(&db.read, &hash, now.timestamp()).await?.ok_or(ApiError::Unauthorized)?;
+    if !user.is_active {
+        return Err(ApiError::Unauthorized);
+    }
+    if row.last_used_at.as_deref().is_none_or(|t| t < stale(now).as_str()) {
+        if let Err(e) = api_tokens::touch(&db.write, row.id).await {
+            tracing::warn!(error = %e, "could not record token use");
+        }
+    }
+    Ok(AuthUser {
+        user,
+        session_id: 0,
+        token: Some(TokenGrant { id: row.id, scopes: Scope::parse_list(&row.scopes) }),
+    })
+}
+
+/// Activity older than this is written back (at most once a minute per session or token).
+fn stale(now: chrono::DateTime<chrono::Utc>) -> String {
+    (now - chrono::Duration::seconds(TOUCH_AFTER_SECS)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 fn changes_state(method: Method) -> bool {
@@ -208,13 +334,21 @@ pub trait Required: Send + Sync + 'static {
     const PERMISSION: Permission;
 }
 
+/// The scope an API token needs for a route, as a type (see `Scoped`).
+pub trait Covered: Send + Sync + 'static {
+    const SCOPE: Scope;
+}
+
 macro_rules! required {
     ($($variant:ident),* $(,)?) => {
         $(
-            #[doc = concat!("Requires `Permission::", stringify!($variant), "`.")]
+            #[doc = concat!("Requires `Permission::", stringify!($variant), "` (and a token's scope of that name).")]
             pub struct $variant;
             impl Required for $variant {
                 const PERMISSION: Permission = Permission::$variant;
+            }
+            impl Covered for $variant {
+                const SCOPE: Scope = Scope::$variant;
             }
         )*
     };
@@ -222,19 +356,60 @@ macro_rules! required {
 
 required!(CatalogWrite, OrdersManage, AssetsWrite, UsersManage);
 
-/// An authenticated caller holding permission `P` (else 403 `forbidden`).
+/// The cart and orders: an API token needs the `store` scope.
+pub struct Store;
+impl Covered for Store {
+    const SCOPE: Scope = Scope::Store;
+}
+
+/// The watchlist and portfolio: an API token needs the `markets` scope.
+pub struct Markets;
+impl Covered for Markets {
+    const SCOPE: Scope = Scope::Markets;
+}
+
+/// An authenticated caller; an API token needs the scope `S` (or, on a GET, `read`).
+pub struct Scoped<S: Covered>(pub AuthUser, PhantomData<S>);
+
+impl<S: Covered> std::ops::Deref for Scoped<S> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, S: Covered> FromRequest<'r> for Scoped<S> {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let result = async {
+            let auth = credential(req).await?;
+            verified(req, &auth)?;
+            covered(req, &auth, Some(S::SCOPE))?;
+            Ok(Scoped(auth, PhantomData))
+        };
+        outcome(req, result.await)
+    }
+}
+
+/// An authenticated caller holding permission `P` (else 403 `forbidden`); an API token also
+/// needs the scope of that name (or, on a GET, `read`).
 pub struct Perm<P: Required>(pub AuthUser, PhantomData<P>);
 
 #[rocket::async_trait]
 impl<'r, P: Required> FromRequest<'r> for Perm<P> {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        let auth = try_outcome!(req.guard::<AuthUser>().await);
-        if auth.user.can(P::PERMISSION) {
-            Outcome::Success(Perm(auth, PhantomData))
-        } else {
-            Outcome::Error(stash(req, ApiError::Forbidden("You do not have permission to do that.")))
-        }
+        let result = async {
+            let auth = credential(req).await?;
+            verified(req, &auth)?;
+            if !auth.user.can(P::PERMISSION) {
+                return Err(ApiError::Forbidden("You do not have permission to do that."));
+            }
+            covered(req, &auth, Some(Scope::of(P::PERMISSION)))?;
+            Ok(Perm(auth, PhantomData))
+        };
+        outcome(req, result.await)
     }
 }
 
@@ -246,7 +421,10 @@ pub struct Admin(pub AuthUser);
 impl<'r> FromRequest<'r> for Admin {
     type Error = ApiError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        let auth = try_outcome!(req.guard::<AuthUser>().await);
+        let auth = match credential(req).await.and_then(|a| verified(req, &a).map(|()| a)) {
+            Ok(auth) => auth,
+            Err(e) => return Outcome::Error(stash(req, e)),
+        };
         if auth.user.is_admin() {
             Outcome::Success(Admin(auth))
         } else {

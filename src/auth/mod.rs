@@ -4,6 +4,10 @@ pub mod cookie;
 pub mod guards;
 pub mod limits;
 pub mod password;
+pub mod secrets;
 pub mod token;
+pub mod totp;
 
-pub use guards::{Admin, AuthLimit, AuthUser, Client, Perm, SignedIn};
+pub use guards::{
+    Admin, AnyEmail, AuthLimit, AuthUser, Client, Markets, Perm, Scoped, SessionUser, SignedIn, Store,
+};

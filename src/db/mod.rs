@@ -7,6 +7,7 @@
 //! upgrades to a write would otherwise fail with SQLITE_BUSY at once). Reads use a separate pool
 //! and run in parallel (WAL). On Postgres both are one pool of `db_max_connections`.
 
+pub mod api_tokens;
 pub mod assets;
 pub mod cart;
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod portfolio;
 pub mod query;
 pub mod sessions;
 pub mod settings;
+pub mod two_factor;
 pub mod users;
 pub mod watchlist;
 
@@ -380,6 +382,7 @@ pub enum Job {
     SessionPurge = 0x5354_0001,
     RateLimitPurge = 0x5354_0002,
     MailTokenPurge = 0x5354_0003,
+    ChallengePurge = 0x5354_0004,
 }
 
 /// Whether this instance runs this round of `job`: on Postgres, a transaction-scoped advisory

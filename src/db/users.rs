@@ -19,9 +19,19 @@ pub struct UserRow {
     pub updated_at: String,
     pub last_login: Option<String>,
     pub email_verified: bool,
+    /// Base32; set means two-factor sign-in is on.
+    pub totp_secret: Option<String>,
+    /// From a setup not yet confirmed with a code.
+    pub totp_pending: Option<String>,
+    /// The last 30-second step whose code was accepted.
+    pub totp_last_step: Option<i64>,
 }
 
 impl UserRow {
+    pub fn two_factor(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

@@ -48,6 +48,54 @@ impl Permission {
     }
 }
 
+closed_set! {
+    /// What a personal API token may do: `read` (every GET its user may make), `store` (the cart
+    /// and orders), `markets` (the watchlist and portfolio), or one of its user's permissions.
+    pub enum Scope {
+        Read = "read",
+        Store = "store",
+        Markets = "markets",
+        CatalogWrite = "catalog:write",
+        OrdersManage = "orders:manage",
+        AssetsWrite = "assets:write",
+        UsersManage = "users:manage",
+    }
+}
+
+impl Scope {
+    /// The permission a permission scope stands for.
+    pub fn permission(self) -> Option<Permission> {
+        Permission::parse(self.as_str())
+    }
+
+    pub fn of(permission: Permission) -> Scope {
+        Scope::parse(permission.as_str()).expect("every permission is a scope")
+    }
+
+    /// A set of scopes as stored: comma-separated names in `Scope::ALL` order.
+    pub fn parse_list(stored: &str) -> Vec<Scope> {
+        let names: Vec<&str> = stored.split(',').collect();
+        Scope::ALL.iter().copied().filter(|s| names.contains(&s.as_str())).collect()
+    }
+
+    pub fn join(list: &[Scope]) -> String {
+        Scope::ALL.iter().filter(|s| list.contains(s)).map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Names as a client sent them → the set, or the problem naming the unknown ones.
+    pub fn parse_names(names: &[String]) -> Result<Vec<Scope>, String> {
+        if names.is_empty() {
+            return Err(format!("must name at least one scope: {}", Scope::names()));
+        }
+        let unknown: Vec<&str> =
+            names.iter().map(String::as_str).filter(|n| Scope::parse(n).is_none()).collect();
+        if !unknown.is_empty() {
+            return Err(format!("unknown scope(s): {}; known: {}", unknown.join(", "), Scope::names()));
+        }
+        Ok(Scope::ALL.iter().copied().filter(|s| names.iter().any(|n| n == s.as_str())).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +110,18 @@ mod tests {
         assert!(Permission::parse_names(&names).unwrap_err().contains("root"));
         assert_eq!(Role::parse("admin"), Some(Role::Admin));
         assert_eq!(Role::names(), "user, admin");
+    }
+
+    #[test]
+    fn every_permission_is_a_scope() {
+        for p in Permission::ALL {
+            assert_eq!(Scope::of(*p).permission(), Some(*p));
+        }
+        assert_eq!(Scope::Read.permission(), None);
+        let list = Scope::parse_names(&["store".into(), "read".into(), "read".into()]).unwrap();
+        assert_eq!(Scope::join(&list), "read,store");
+        assert_eq!(Scope::parse_list("read,store"), list);
+        assert!(Scope::parse_names(&[]).is_err());
+        assert!(Scope::parse_names(&["root".into()]).unwrap_err().contains("root"));
     }
 }

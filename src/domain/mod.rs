@@ -14,7 +14,7 @@ pub mod password;
 pub mod portfolio;
 pub mod text;
 
-pub use access::{Permission, Role};
+pub use access::{Permission, Role, Scope};
 pub use closed_set::ClosedSet;
 pub use money::{Cents, Stock};
 pub use password::PasswordPolicy;

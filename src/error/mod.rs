@@ -45,6 +45,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("Verify your email address first: follow the link we mailed you, or ask for a new one.")]
     EmailUnverified,
+    #[error("This API token's scopes do not cover that; personal tokens never manage tokens, two-factor sign-in, the password, the profile, the email, sessions or the account.")]
+    InsufficientScope,
     #[error("This link is invalid, was used already or has expired; ask for a new one.")]
     InvalidToken,
     #[error("Cross-site request refused: send X-Requested-With: stockroom from this site's pages.")]
@@ -89,9 +91,8 @@ impl ApiError {
             PayloadTooLarge(_) => Status::PayloadTooLarge,
             MethodNotAllowed(_) => Status::MethodNotAllowed,
             Unauthorized | InvalidCredentials => Status::Unauthorized,
-            AccountDisabled | WrongPassword | Forbidden(_) | CsrfRejected | EmailUnverified => {
-                Status::Forbidden
-            }
+            AccountDisabled | WrongPassword | Forbidden(_) | CsrfRejected | EmailUnverified
+            | InsufficientScope => Status::Forbidden,
             NotFound(_) => Status::NotFound,
             Conflict { .. } => Status::Conflict,
             RateLimited(_) => Status::TooManyRequests,
@@ -115,6 +116,7 @@ impl ApiError {
             Forbidden(_) => "forbidden",
             CsrfRejected => "csrf_rejected",
             EmailUnverified => "email_unverified",
+            InsufficientScope => "insufficient_scope",
             InvalidToken => "invalid_token",
             NotFound(_) => "not_found",
             Conflict { code, .. } | BadRequest { code, .. } => code,

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use rocket::tokio::sync::Notify;
-use sha2::{Digest, Sha256};
 
+use crate::auth::secrets;
 use crate::config::Config;
 use crate::db::mail::{self as outbox, NewMail, Purpose};
 use crate::db::users::UserRow;
@@ -54,14 +54,14 @@ pub fn check_config(config: &Config) -> Result<(), String> {
 
 /// A fresh token for a link, and the hash stored for it.
 pub fn new_token() -> (String, String) {
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = secrets::random_hex();
     let hash = hash_token(&token);
     (token, hash)
 }
 
 /// What is stored for a token: its SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
+    secrets::sha256_hex(token)
 }
 
 pub struct Mailer {

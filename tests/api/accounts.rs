@@ -32,8 +32,9 @@ async fn signup_returns_user_token_and_cookie() {
     assert_eq!(user["isActive"], true);
     assert_eq!(user["lastLogin"], serde_json::Value::Null);
     assert_eq!(user["emailVerified"], false);
+    assert_eq!(user["twoFactorEnabled"], false);
     assert!(is_timestamp(&user["createdAt"]) && is_timestamp(&user["updatedAt"]), "{user}");
-    assert_eq!(user.as_object().unwrap().len(), 11, "exactly the spec's fields (§3, §9): {user}");
+    assert_eq!(user.as_object().unwrap().len(), 12, "exactly the spec's fields (§3, §9, §10): {user}");
     let token = r.body["token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3);
     let cookie = r.cookie().expect("cookie set");

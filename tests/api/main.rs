@@ -9,6 +9,7 @@ mod server;
 mod smtp;
 
 mod accounts;
+mod api_tokens;
 mod auth_tokens;
 mod cli;
 mod conventions;
@@ -25,4 +26,5 @@ mod store_cart;
 mod store_catalog;
 mod store_orders;
 mod store_support;
+mod two_factor;
 mod web;
