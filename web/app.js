@@ -10,6 +10,7 @@ import {
   loginPage, signupPage, forgotPasswordPage, resetPasswordPage, verifyEmailPage,
 } from './js/pages/auth.js';
 import { accountPage } from './js/pages/account.js';
+import { securityPage } from './js/pages/security.js';
 import { catalogPage, productPage, cartPage, ordersPage, orderPage } from './js/pages/store.js';
 import { marketsPage, watchlistPage, portfolioPage } from './js/pages/markets.js';
 import { adminHomePage } from './js/pages/admin/home.js';
@@ -38,6 +39,7 @@ addRoute('/markets', marketsPage, { name: 'markets' });
 addRoute('/watchlist', watchlistPage, { name: 'watchlist', auth: true });
 addRoute('/portfolio', portfolioPage, { name: 'portfolio', auth: true });
 addRoute('/account', accountPage, { name: 'account', auth: true });
+addRoute('/account/security', securityPage, { name: 'security', auth: true });
 addRoute('/admin', adminHomePage, { name: 'admin', auth: true, perm: (u) => hasAnyAdminPerm(u) });
 addRoute('/admin/products', adminProductsPage, { name: 'admin-products', auth: true, perm: perm('catalog:write') });
 addRoute('/admin/categories', adminCategoriesPage, { name: 'admin-categories', auth: true, perm: perm('catalog:write') });

@@ -1,5 +1,6 @@
-// Widgets that more than one page shows: product cards, the orders table, the password field.
-// Pages import from here (and from dom.js), never from each other.
+// Widgets that more than one page shows: product cards, the orders table, the password field,
+// the account tabs, copy and download buttons. Pages import from here (and from dom.js), never
+// from each other.
 import { post } from './api.js';
 import { state } from './state.js';
 import { h, field, toast, statusBadge, badge, productImage, withButton } from './dom.js';
@@ -155,4 +156,68 @@ export function verifiedBadge(verified, test) {
   const el = badge(verified ? 'Verified' : 'Not verified', verified ? 'success' : 'warning', test);
   el.dataset.verified = verified ? '1' : '0';
   return el;
+}
+
+/* ------------------------------------------------------------------ account */
+
+/**
+ * The tabs over the account pages: the profile page and the security page.
+ * Hooks: [data-test=account-nav], [data-test=account-nav-profile], [data-test=account-nav-security].
+ */
+export function accountNav(active) {
+  const tab = (id, href, label) => h('li', null,
+    h('a', { href, class: 'tab', test: `account-nav-${id}`, 'aria-current': id === active ? 'page' : null }, label));
+  return h('nav', { class: 'tabs', 'aria-label': 'Account sections', test: 'account-nav' },
+    h('ul', null, tab('profile', '/account', 'Profile and sessions'), tab('security', '/account/security', 'Security')));
+}
+
+/* ------------------------------------------------------------------ copy and download */
+
+/** Puts `text` on the clipboard; resolves true when it got there. */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch { /* denied: try the old way */ }
+  // Plain http on a LAN address has no Clipboard API: copy from a selected, off-screen textarea.
+  const area = h('textarea', { class: 'sr-only', readonly: true, 'aria-hidden': 'true', tabindex: '-1' });
+  area.value = text;
+  const focused = document.activeElement;
+  (focused?.closest?.('dialog') || document.body).append(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch { ok = false; }
+  area.remove();
+  focused?.focus?.({ preventScroll: true });
+  return ok;
+}
+
+/**
+ * A button that copies `getText()`; it says "Copied" for a moment, or toasts how to copy by hand.
+ * `what` names the thing for screen readers ("Copy the token").
+ */
+export function copyButton({ getText, test, label = 'Copy', what, buttonClass = 'btn btn-secondary btn-sm' }) {
+  const button = h('button', { type: 'button', class: buttonClass, test, 'aria-label': what || null }, label);
+  let timer = null;
+  button.addEventListener('click', async () => {
+    const ok = await copyText(getText());
+    clearTimeout(timer);
+    if (!ok) { toast('Could not copy. Select the text and copy it yourself.', 'error'); return; }
+    button.textContent = 'Copied';
+    button.dataset.copied = '1';
+    timer = setTimeout(() => { button.textContent = label; delete button.dataset.copied; }, 2000);
+  });
+  return button;
+}
+
+/** Offers `text` as a download named `filename` (a plain-text file made in the browser). */
+export function downloadText(filename, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

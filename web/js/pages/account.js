@@ -1,4 +1,5 @@
-// Account: profile, password, sessions, delete account.
+// Account: profile, password, sessions, delete account; a summary of security (two-step
+// verification, API tokens), which has its own page.
 import { get, post, patch, put, del } from '../api.js';
 import { state, update, PERMISSIONS, hasPerm } from '../state.js';
 import {
@@ -7,7 +8,7 @@ import {
 } from '../dom.js';
 import { dateTime, relativeTime, date } from '../format.js';
 import { navigate, setTitle } from '../router.js';
-import { passwordField, resendVerification, verifiedBadge } from '../widgets.js';
+import { accountNav, passwordField, resendVerification, verifiedBadge } from '../widgets.js';
 
 export async function accountPage(ctx) {
   setTitle('Account');
@@ -16,6 +17,7 @@ export async function accountPage(ctx) {
 
   ctx.root.replaceChildren(
     pageHeader('Your account', { subtitle: `Signed in as ${user.email}` }),
+    accountNav('profile'),
     h('div', { class: 'account-grid' },
       h('div', { class: 'stack' },
         profileCard(user),
@@ -23,6 +25,7 @@ export async function accountPage(ctx) {
         sessionsCard(sessionsBody)),
       h('div', { class: 'stack' },
         summaryCard(user),
+        securityCard(user),
         deleteCard())));
 
   await loadSessions(sessionsBody);
@@ -46,6 +49,21 @@ function summaryCard(user) {
       : h('span', { class: 'muted' }, 'None')),
     h('dt', null, 'Member since'), h('dd', null, date(user.createdAt)),
     h('dt', null, 'Last login'), h('dd', { test: 'account-last-login' }, user.lastLogin ? dateTime(user.lastLogin) : 'This is your first session')));
+}
+
+/** Where two-step verification stands, and the way to the security page. */
+function securityCard(user) {
+  const on = Boolean(user.twoFactorEnabled);
+  return card('Security', h('div', { class: 'card-body stack-tight' },
+    h('p', { class: 'security-line' },
+      h('span', null, 'Two-step verification'),
+      badge(on ? 'On' : 'Off', on ? 'success' : 'neutral', 'account-2fa-status')),
+    h('p', { class: 'muted' }, on
+      ? 'Signing in asks for a code from your authenticator app.'
+      : 'Add a code from your phone to every sign-in, so a stolen password is not enough.'),
+    h('p', { class: 'muted' }, 'API tokens let your scripts use Stockroom without your password.'),
+    h('div', null, h('a', { href: '/account/security', class: 'btn btn-secondary btn-sm', test: 'account-security-link' },
+      on ? 'Manage security' : 'Set up two-step verification'))), { test: 'security-card' });
 }
 
 function profileCard(user) {

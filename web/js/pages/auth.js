@@ -4,7 +4,7 @@
 import { get, post } from '../api.js';
 import { state, update } from '../state.js';
 import {
-  h, icon, field, formError, onSubmit, values, toast, showErrors, showFieldProblems, alertBox,
+  h, icon, field, formError, onSubmit, values, toast, showErrors, showFieldProblems, setFieldError, alertBox,
 } from '../dom.js';
 import { navigate, safeNext, setTitle } from '../router.js';
 import { signedIn } from '../session.js';
@@ -37,17 +37,137 @@ export async function loginPage(ctx) {
     rememberedEmail = typed.includes('@') ? typed : '';
   });
 
+  const welcome = (user) => {
+    signedIn(user);
+    toast(`Welcome back, ${user.name || user.username || user.email}.`, 'success');
+    navigate(next, { replace: true });
+  };
+
+  const title = 'Log in';
+  const subtitle = 'Welcome back. Use your username or your email.';
+  const shell = authShell(title, subtitle, form,
+    ['New to Stockroom? ', h('a', { href: signupHref(ctx, next), test: 'login-signup-link' }, 'Create an account')]);
+  const heading = shell.querySelector('.auth-title');
+  const lead = shell.querySelector('.auth-subtitle');
+
+  /** Back to the password step, the identifier kept, the password to type again. */
+  function startOver() {
+    heading.textContent = title;
+    lead.textContent = subtitle;
+    setTitle('Log in');
+    form.elements.namedItem('password').value = '';
+    shell.querySelector('[data-test=login-2fa-form]')?.replaceWith(form);
+    form.elements.namedItem('password').focus();
+  }
+
   onSubmit(form, async () => {
     const v = values(form);
     const res = await post('/auth/login', { login: v.login.trim(), password: v.password }, { auth: false });
-    signedIn(res.user);
-    toast(`Welcome back, ${res.user.name || res.user.username || res.user.email}.`, 'success');
-    navigate(next, { replace: true });
+    if (res && res.mfaRequired) {
+      // Right password, and the account asks for a second factor: no session yet.
+      heading.textContent = 'Two-step verification';
+      lead.textContent = 'Open your authenticator app and enter the code it shows for Stockroom.';
+      setTitle('Two-step verification');
+      const step = codeStep(res.mfaToken, { welcome, startOver, lead });
+      form.replaceWith(step);
+      step.elements.namedItem('code').focus();
+      return;
+    }
+    welcome(res.user);
   }, { busyLabel: 'Logging in…', aliases: { email: 'login', username: 'login' } });
 
-  const signupHref = ctx.query.get('next') ? `/signup?next=${encodeURIComponent(next)}` : '/signup';
-  ctx.root.replaceChildren(authShell('Log in', 'Welcome back. Use your username or your email.', form,
-    ['New to Stockroom? ', h('a', { href: signupHref, test: 'login-signup-link' }, 'Create an account')]));
+  ctx.root.replaceChildren(shell);
+}
+
+function signupHref(ctx, next) {
+  return ctx.query.get('next') ? `/signup?next=${encodeURIComponent(next)}` : '/signup';
+}
+
+// How long the server keeps a half-finished sign-in (`mfa_token_ttl`), and how many wrong codes it
+// takes. Only used to word the hint: the server decides, and says only "wrong".
+const MFA_TOKEN_TTL_MS = 5 * 60 * 1000;
+const MFA_MAX_WRONG = 5;
+
+/**
+ * The login form's second step: a code from the authenticator app or a recovery code, sent with
+ * the `mfaToken` the password step gave (kept here, in memory). Hooks: [data-test=login-2fa-form],
+ * login-2fa-code, login-2fa-submit, login-2fa-use-recovery (the toggle, aria-pressed),
+ * login-2fa-restart; login-2fa-hint explains a refused code.
+ */
+function codeStep(mfaToken, { welcome, startOver, lead }) {
+  const started = Date.now();
+  let wrong = 0;
+  let recovery = false;
+  const codeField = field({
+    name: 'code', label: 'Authentication code', autocomplete: 'one-time-code', inputmode: 'numeric', required: true,
+    test: 'login-2fa-code', autocapitalize: 'none', spellcheck: 'false', maxlength: 32, class: 'field-otp',
+    hint: 'The 6-digit code your authenticator app shows for Stockroom.',
+  });
+  const input = codeField.querySelector('input');
+  const label = codeField.querySelector('label');
+  const hint = codeField.querySelector('.hint');
+  const toggle = h('button', { type: 'button', class: 'btn-link link-subtle', test: 'login-2fa-use-recovery', 'aria-pressed': 'false' },
+    'Lost your device? Use a recovery code');
+  const restart = h('button', { type: 'button', class: 'btn btn-ghost btn-block', test: 'login-2fa-restart' }, 'Start over');
+  restart.addEventListener('click', startOver);
+  // Under the field after a refused code: what may have happened, and the way back.
+  const refusedHint = h('p', { class: 'hint refused-hint', test: 'login-2fa-hint', role: 'status', hidden: true });
+  codeField.insertBefore(refusedHint, codeField.querySelector('.field-error').nextSibling);
+  const step = h('form', { class: 'form', test: 'login-2fa-form', 'aria-label': 'Two-step verification' },
+    formError(),
+    codeField,
+    h('p', { class: 'form-aside' }, toggle),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', test: 'login-2fa-submit' }, 'Verify and log in'),
+    restart);
+
+  toggle.addEventListener('click', () => {
+    recovery = !recovery;
+    toggle.setAttribute('aria-pressed', String(recovery));
+    toggle.textContent = recovery ? 'Use a code from your app instead' : 'Lost your device? Use a recovery code';
+    label.textContent = recovery ? 'Recovery code' : 'Authentication code';
+    lead.textContent = recovery
+      ? 'Enter one of the recovery codes you stored when you turned on two-step verification.'
+      : 'Open your authenticator app and enter the code it shows for Stockroom.';
+    hint.replaceChildren(...(recovery
+      ? ['Recovery codes look like ', h('code', { class: 'nowrap' }, 'k7fq-2m9x-wp'), '. Each works once.']
+      : ['The 6-digit code your authenticator app shows for Stockroom.']));
+    input.setAttribute('inputmode', recovery ? 'text' : 'numeric');
+    input.setAttribute('autocomplete', recovery ? 'off' : 'one-time-code');
+    input.value = '';
+    input.focus();
+  });
+
+  onSubmit(step, async () => {
+    refusedHint.hidden = true;
+    // Apps show "123 456"; recovery codes keep their dashes (the server reads them either way).
+    const code = values(step).code.replace(/\s+/g, '');
+    if (!code) {
+      showFieldProblems(step, { code: recovery ? 'Enter one of your recovery codes.' : 'Enter the code from your authenticator app.' },
+        'Enter your code.');
+      return;
+    }
+    const res = await post('/auth/login/2fa', { mfaToken, code }, { auth: false });
+    welcome(res.user);
+  }, {
+    busyLabel: 'Verifying…',
+    aliases: { mfaToken: 'code' },
+    onError: (err) => {
+      if (err.status !== 401) return false;
+      // A wrong, used or stale code, or this sign-in is over (5 wrong codes, or 5 minutes): the
+      // server does not say which. Its word goes under the field, with the way back.
+      wrong += 1;
+      setFieldError(step, 'code', err.message);
+      const likelyOver = wrong >= MFA_MAX_WRONG || Date.now() - started > MFA_TOKEN_TTL_MS;
+      refusedHint.textContent = likelyOver
+        ? 'This sign-in has probably expired. Use “Start over” below to enter your password again.'
+        : 'Codes change every 30 seconds and each works once. After several wrong codes, or a few minutes, this sign-in expires: then use “Start over” to enter your password again.';
+      refusedHint.hidden = false;
+      if (likelyOver) restart.focus();
+      else input.select();
+      return true;
+    },
+  });
+  return step;
 }
 
 export async function signupPage(ctx) {

@@ -1,6 +1,7 @@
-// Admin: users, their role, permissions, deactivation and whether their email is verified
-// (users:manage).
-import { get, patch } from '../../api.js';
+// Admin: users, their role, permissions, deactivation, whether their email is verified and
+// whether they sign in with two-step verification (which an admin may turn off for someone who
+// lost their phone) (users:manage).
+import { get, patch, del } from '../../api.js';
 import { state, update, hasPerm, PERMISSIONS } from '../../state.js';
 import { h, field, formError, onSubmit, values, toast, confirmDialog, formDialog, emptyState, badge, withButton, actionError } from '../../dom.js';
 import { dateTime, relativeTime } from '../../format.js';
@@ -123,6 +124,36 @@ export async function adminUsersPage(ctx) {
     });
   }
 
+  async function resetTwoFactor(user, button) {
+    const who = user.name || user.email;
+    const ok = await confirmDialog({
+      title: `Turn off two-step verification for ${who}?`,
+      message: `${user.email} will sign in with the password alone until they set it up again. Do this only when you are sure the request comes from them, for instance when they lost their phone and their recovery codes.`,
+      confirmLabel: 'Turn off 2FA', danger: true,
+    });
+    if (!ok) return;
+    await withButton(button, 'Turning off…', async () => {
+      errors.clear();
+      try {
+        await del(`/users/${user.id}/2fa`);
+        toast(`Two-step verification is off for ${user.email}.`, 'success');
+        if (user.id === state.user?.id) await reloadMe();
+        if (ctx.isCurrent()) await list.reload();
+      } catch (err) {
+        if (err.status !== 401) errors.show(err);
+      }
+    });
+  }
+
+  /** "On" with a "Turn off 2FA" button, or "Off". */
+  const twoFactorCell = (u) => {
+    if (typeof u.twoFactorEnabled !== 'boolean') return h('span', { class: 'muted' }, '—');
+    if (!u.twoFactorEnabled) return badge('Off', 'neutral', 'admin-user-2fa');
+    const reset = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', test: 'admin-user-reset-2fa', 'aria-label': `Turn off two-step verification for ${u.email}` }, 'Turn off 2FA');
+    reset.addEventListener('click', () => resetTwoFactor(u, reset));
+    return h('div', { class: 'verified-cell' }, badge('On', 'success', 'admin-user-2fa'), reset);
+  };
+
   /** The verified badge; an unverified address also gets a "Mark verified" button. */
   const verifiedCell = (u) => {
     const verified = Boolean(u.emailVerified);
@@ -138,13 +169,17 @@ export async function adminUsersPage(ctx) {
     const toggle = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'admin-user-toggle-active', 'aria-label': `${verb} ${u.email}` }, verb);
     toggle.addEventListener('click', () => toggleActive(u, toggle));
     const perms = u.role === 'admin' ? [h('li', { class: 'chip' }, 'All')] : u.permissions.map((p) => h('li', { class: 'chip' }, PERMISSIONS.find((x) => x.id === p)?.label || p));
-    return h('tr', { test: 'admin-user-row', dataset: { userId: u.id, email: u.email, active: u.isActive ? '1' : '0', role: u.role, verified: u.emailVerified ? '1' : '0' } },
+    return h('tr', {
+      test: 'admin-user-row',
+      dataset: { userId: u.id, email: u.email, active: u.isActive ? '1' : '0', role: u.role, verified: u.emailVerified ? '1' : '0', twoFactor: u.twoFactorEnabled ? '1' : '0' },
+    },
       h('th', { scope: 'row', 'data-label': 'User' }, h('div', { class: 'user-cell' },
         h('span', { class: 'strong' }, u.name || u.email, u.id === state.user?.id ? h('span', { class: 'muted' }, ' (you)') : null),
         h('span', { class: 'muted' }, u.email, u.username ? ` · @${u.username}` : ''))),
       h('td', { 'data-label': 'Role', test: 'admin-user-role-cell' }, u.role === 'admin' ? badge('Administrator', 'accent') : 'Member'),
       h('td', { 'data-label': 'Permissions' }, perms.length ? h('ul', { class: 'chip-list' }, perms) : h('span', { class: 'muted' }, 'None')),
       h('td', { 'data-label': 'Email' }, verifiedCell(u)),
+      h('td', { 'data-label': '2FA', test: 'admin-user-2fa-cell' }, twoFactorCell(u)),
       h('td', { 'data-label': 'Status' }, u.isActive ? badge('Active', 'success', 'admin-user-status') : badge('Deactivated', 'danger', 'admin-user-status')),
       h('td', { 'data-label': 'Last login', title: u.lastLogin ? dateTime(u.lastLogin) : '' }, u.lastLogin ? relativeTime(u.lastLogin) : h('span', { class: 'muted' }, 'Never')),
       rowActions(
@@ -167,7 +202,7 @@ export async function adminUsersPage(ctx) {
     empty: () => emptyState({ title: 'No users match', text: 'Try another search.', test: 'admin-users-empty', iconName: 'user' }),
     renderItems: (items) => dataTable({
       test: 'admin-users-table', label: 'Users',
-      columns: ['User', 'Role', 'Permissions', 'Email', 'Status', 'Last login'],
+      columns: ['User', 'Role', 'Permissions', 'Email', { label: h('abbr', { title: 'Two-step verification' }, '2FA') }, 'Status', 'Last login'],
       rows: items.map(row),
     }),
   });
