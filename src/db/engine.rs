@@ -63,8 +63,51 @@ pub enum Pool {
 // Held for one request or one call; boxing the larger variant would cost an allocation per query.
 #[allow(clippy::large_enum_variant)]
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SQLite write transaction, run with plain BEGIN / COMMIT / ROLLBACK on a connection of its
+/// own rather than sqlx's `Transaction`. Why: when a write fails for a full disk, SQLite may
+/// roll the whole transaction back by itself; sqlx's ROLLBACK then fails, it believes the
+/// transaction still open, its next BEGIN is a SAVEPOINT, and the next failure's ROLLBACK TO
+/// leaves a transaction open for good — every later "committed" write vanished (the full-disk
+/// fault test caught it). Here a transaction that does not end cleanly takes its connection out
+/// of the pool and closes it (SQLite rolls back what was left); the pool opens a fresh one.
+pub struct SqliteTx(Option<PoolConnection<Sqlite>>);
+
+impl SqliteTx {
+    async fn begin(pool: &SqlitePool) -> Result<SqliteTx, sqlx::Error> {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("BEGIN").execute(&mut *conn).await?;
+        Ok(SqliteTx(Some(conn)))
+    }
+
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self.0.as_mut().expect("an open transaction")
+    }
+
+    async fn end(mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        let mut conn = self.0.take().expect("an open transaction");
+        match sqlx::query(sql).execute(&mut *conn).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // Whatever state it is in, it is not used again.
+                drop(conn.detach());
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for SqliteTx {
+    /// Ended without COMMIT or ROLLBACK (an error, or a refusal, part-way): closing the
+    /// connection rolls back what it did.
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
+    }
 }
 
 impl Pool {
@@ -77,7 +120,7 @@ impl Pool {
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(SqliteTx::begin(p).await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -107,14 +150,14 @@ impl Tx {
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t) => t.end("COMMIT").await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Sqlite(t) => t.end("ROLLBACK").await,
             Tx::Postgres(t) => t.rollback().await,
         }
     }
@@ -168,7 +211,7 @@ impl<'a> Held<'a> {
         Ok(match ex {
             Ex::Pool(Pool::Sqlite(p)) => Held::Sqlite(p.acquire().await?),
             Ex::Pool(Pool::Postgres(p)) => Held::Postgres(p.acquire().await?),
-            Ex::Tx(Tx::Sqlite(t)) => Held::SqliteTx(&mut *t),
+            Ex::Tx(Tx::Sqlite(t)) => Held::SqliteTx(t.conn()),
             Ex::Tx(Tx::Postgres(t)) => Held::PostgresTx(&mut *t),
         })
     }

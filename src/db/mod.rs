@@ -249,7 +249,6 @@ impl Pools {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .after_release(|conn, _| Box::pin(outside_transaction(conn)))
             .connect_with(
                 options(path)
                     .pragma("wal_autocheckpoint", "0")
@@ -281,21 +280,6 @@ impl Pools {
             .map_err(sqlx_err)?;
         rocket::tokio::spawn(checkpoints(read.clone()));
         Ok(Pools { read: Pool::Sqlite(read), write: Pool::Sqlite(write), in_flight: Arc::default() })
-    }
-}
-
-/// Whether the writer is back outside any transaction once a request is done with it; if not,
-/// the pool closes it (SQLite rolls the transaction back) and opens a fresh one.
-///
-/// Why: when a write fails for a full disk, SQLite may roll the whole transaction back by
-/// itself; sqlx's ROLLBACK then fails and it believes the transaction still open, so its next
-/// BEGIN is a SAVEPOINT, and the next failure's ROLLBACK TO leaves a transaction open for good
-/// — every later "committed" write would vanish (the full-disk fault test caught it). The probe
-/// costs two statements that touch no page.
-async fn outside_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
-    match sqlx::query("BEGIN").execute(&mut *conn).await {
-        Ok(_) => sqlx::query("ROLLBACK").execute(&mut *conn).await.map(|_| true),
-        Err(_) => Ok(false),
     }
 }
 
