@@ -54,6 +54,36 @@ async fn a_token_is_shown_once_and_stored_as_a_hash() {
     assert_eq!(app.get("/api/users/me", &Req::bearer(secret)).await.status, 200);
     let used = app.get("/api/users/me/tokens", &Req::bearer(&session)).await.body[0]["lastUsedAt"].clone();
     assert!(used.as_str().is_some_and(|t| t.ends_with(":00.000Z")), "{used}");
+    // Written at most once a minute: a second use within it leaves the row as it was.
+    let stored = app.text("SELECT last_used_at FROM api_tokens", &[]).await;
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(app.get("/api/cart", &Req::bearer(secret)).await.status, 200);
+    assert_eq!(app.text("SELECT last_used_at FROM api_tokens", &[]).await, stored);
+}
+
+#[rocket::async_test]
+async fn the_openapi_document_describes_the_token_scheme_and_the_new_routes() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi.json", &Req::default()).await.body;
+    let scheme = &doc["components"]["securitySchemes"]["apiToken"];
+    assert_eq!((scheme["type"].clone(), scheme["scheme"].clone()), (json!("http"), json!("bearer")));
+    assert!(scheme["description"].as_str().unwrap().contains("insufficient_scope"));
+    for (path, method) in [
+        ("/api/users/me/tokens", "post"),
+        ("/api/users/me/tokens/{id}", "delete"),
+        ("/api/users/me/2fa/setup", "post"),
+        ("/api/users/me/2fa/enable", "post"),
+        ("/api/users/me/2fa", "delete"),
+        ("/api/users/{id}/2fa", "delete"),
+        ("/api/auth/login/2fa", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
+    let takes_token = |path: &str, method: &str| {
+        doc["paths"][path][method]["security"].as_array().unwrap().iter().any(|s| s.get("apiToken").is_some())
+    };
+    assert!(takes_token("/api/cart", "post") && takes_token("/api/users/me", "get"));
+    assert!(!takes_token("/api/users/me/tokens", "post") && !takes_token("/api/users/me", "patch"));
 }
 
 #[rocket::async_test]
