@@ -163,20 +163,29 @@ impl Modify for Security {
             ),
         );
         // Every signed-in route but those no token may use also takes an API token.
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let ops = [
-                (&mut item.get, "get"),
-                (&mut item.put, "put"),
-                (&mut item.post, "post"),
-                (&mut item.delete, "delete"),
-                (&mut item.patch, "patch"),
-            ];
-            for (op, method) in ops {
-                let Some(op) = op else { continue };
-                let Some(security) = op.security.as_mut() else { continue };
+        each_operation(doc, |path, method, op| {
+            if let Some(security) = op.security.as_mut() {
                 if takes_api_tokens(path, method) && !security.is_empty() {
                     security.push(SecurityRequirement::new("apiToken", Vec::<String>::new()));
                 }
+            }
+        });
+    }
+}
+
+/// Calls `f` with the path, the method and the operation, for every operation of the document.
+fn each_operation(doc: &mut utoipa::openapi::OpenApi, mut f: impl FnMut(&str, &str, &mut Operation)) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            (&mut item.get, "get"),
+            (&mut item.put, "put"),
+            (&mut item.post, "post"),
+            (&mut item.delete, "delete"),
+            (&mut item.patch, "patch"),
+        ];
+        for (op, method) in ops {
+            if let Some(op) = op {
+                f(path, method, op);
             }
         }
     }
@@ -238,20 +247,7 @@ struct Complete;
 
 impl Modify for Complete {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let ops = [
-                (&mut item.get, "get"),
-                (&mut item.put, "put"),
-                (&mut item.post, "post"),
-                (&mut item.delete, "delete"),
-                (&mut item.patch, "patch"),
-            ];
-            for (op, method) in ops {
-                if let Some(op) = op {
-                    complete_operation(path, method, op);
-                }
-            }
-        }
+        each_operation(doc, complete_operation);
         let Some(components) = doc.components.as_mut() else { return };
         for name in RESPONSE_SCHEMAS {
             if let Some(schema) = components.schemas.get_mut(*name) {
