@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
+use crate::db::audit::{self, Event};
 use crate::db::{display_url, sessions, users, Pool, Pools, Target};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::ApiError;
 use crate::App;
@@ -141,8 +143,9 @@ pub async fn admin_create(
     });
     let pools = open(&app.config).await?;
     let hash = app.hasher.hash(password).await.map_err(describe)?;
+    let mut tx = pools.write.begin().await.map_err(|e| e.to_string())?;
     let user = users::insert(
-        &pools.write,
+        &mut tx,
         &users::NewUser {
             email: &email,
             username: username.as_ref(),
@@ -155,6 +158,11 @@ pub async fn admin_create(
     )
     .await
     .map_err(|e| describe(e.into()))?;
+    let details = Details::new().with("via", "cli").with("role", user.role);
+    audit::record(&mut tx, Event::new(Action::UserCreated).on(TargetType::User, user.id).details(details))
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
     pools.close().await;
     Ok(format!("Created admin {} (id {}).", user.email, user.id))
 }
@@ -177,6 +185,8 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
         .map_err(|e| e.to_string())?;
     // Delivered by the server's worker, as every mail.
     app.mailer.password_changed(&mut tx, &user).await.map_err(|e| e.to_string())?;
+    let event = Event::new(Action::PasswordChanged).on(TargetType::User, user.id);
+    audit::record(&mut tx, event.details(Details::new().with("via", "cli"))).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("Password set for {}; their sessions were revoked and a notice was queued.", user.email))
 }

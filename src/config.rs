@@ -44,6 +44,16 @@ pub struct Config {
     pub reset_token_ttl: u64,
     /// How long the second step of a two-factor sign-in may wait for its code.
     pub mfa_token_ttl: u64,
+    /// Lets a scraper from elsewhere than loopback read `/metrics` with `Authorization: Bearer`.
+    pub metrics_token: Option<String>,
+    /// Days the audit log keeps an event; 0 keeps every event.
+    pub audit_retention_days: u64,
+    /// Where scheduled backups go (SQLite); required when `backup_interval` is set.
+    pub backup_dir: Option<PathBuf>,
+    /// Seconds between scheduled backups; 0 (the default) turns them off.
+    pub backup_interval: u64,
+    /// How many scheduled backups to keep.
+    pub backup_keep: u32,
 }
 
 impl Default for Config {
@@ -73,6 +83,11 @@ impl Default for Config {
             verify_token_ttl: 86_400,
             reset_token_ttl: 1_800,
             mfa_token_ttl: 300,
+            metrics_token: None,
+            audit_retention_days: 365,
+            backup_dir: None,
+            backup_interval: 0,
+            backup_keep: 7,
         }
     }
 }
@@ -228,6 +243,23 @@ impl Config {
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => return bad("public_url", "must be an http(s) URL such as https://shop.example.com"),
+            }
+        }
+        if self.metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            return bad("metrics_token", "must be at least 16 characters long");
+        }
+        if self.backup_interval > 0 {
+            if self.backup_dir.is_none() {
+                return bad("backup_dir", "is required when `backup_interval` is set");
+            }
+            if crate::db::Target::of(&self.database).kind() == crate::db::Kind::Postgres {
+                return bad(
+                    "backup_interval",
+                    "schedules SQLite backups; a PostgreSQL database is backed up with pg_dump or the provider's snapshots",
+                );
+            }
+            if self.backup_keep == 0 {
+                return bad("backup_keep", "must be at least 1");
             }
         }
         crate::mail::check_config(self).map_err(ConfigError)?;

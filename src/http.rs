@@ -7,6 +7,7 @@ use rocket::http::Header;
 use rocket::{Data, Request, Response};
 
 use crate::error::RequestId;
+use crate::App;
 
 /// `nosniff`, `no-referrer`, the request id, and `no-store` on API answers.
 pub struct SecurityHeaders;
@@ -28,7 +29,8 @@ impl Fairing for SecurityHeaders {
     }
 }
 
-/// `METHOD /path STATUS 1.2ms id=REQUEST_ID` at info level, target `stockroom::http`.
+/// `METHOD /path STATUS 1.2ms id=REQUEST_ID` at info level, target `stockroom::http`, and the
+/// request's count and latency in the metrics.
 pub struct RequestLog;
 
 struct Started(Instant);
@@ -44,7 +46,12 @@ impl Fairing for RequestLog {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let ms = req.local_cache(|| Started(Instant::now())).0.elapsed().as_secs_f64() * 1000.0;
+        let took = req.local_cache(|| Started(Instant::now())).0.elapsed();
+        if let Some(app) = req.rocket().state::<App>() {
+            let route = req.route().map(|r| r.uri.as_str().to_owned());
+            app.metrics.request(req.method().as_str(), route, res.status().code, took);
+        }
+        let ms = took.as_secs_f64() * 1000.0;
         tracing::info!(
             target: "stockroom::http",
             "{} {} {} {:.1}ms id={}",

@@ -22,6 +22,7 @@ pub fn start() -> AdHoc {
                 db.write.clone(),
                 db.in_flight.clone(),
                 app.mailer.clone(),
+                app.metrics.clone(),
             ));
             if db.kind() == db::Kind::Postgres {
                 let (pool, reads) = (db.write.clone(), app.reads.clone());

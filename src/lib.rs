@@ -15,6 +15,7 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod web;
 
 use rocket::fairing::AdHoc;
@@ -38,6 +39,7 @@ pub struct App {
     pub reads: std::sync::Arc<cache::ReadCache>,
     /// Renders and queues mail; its worker delivers it (see `mail`).
     pub mailer: std::sync::Arc<mail::Mailer>,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 impl App {
@@ -47,6 +49,7 @@ impl App {
             limits: Limits::new(&config),
             reads: Default::default(),
             mailer: std::sync::Arc::new(mail::Mailer::new(&config)),
+            metrics: Default::default(),
             config,
         }
     }
@@ -81,6 +84,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(jobs::start())
         .mount("/api", api::routes())
         .mount("/", web::routes())
+        .mount("/", metrics::routes())
         .register("/api", rocket::catchers![error::api_catcher])
         .register("/", rocket::catchers![web::not_found]))
 }

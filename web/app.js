@@ -20,6 +20,7 @@ import { adminAssetsPage } from './js/pages/admin/assets.js';
 import { adminOrdersPage } from './js/pages/admin/orders.js';
 import { adminUsersPage } from './js/pages/admin/users.js';
 import { adminMailPage } from './js/pages/admin/mail.js';
+import { adminAuditPage } from './js/pages/admin/audit.js';
 
 const perm = (p) => (user) => hasPerm(p, user);
 
@@ -47,6 +48,7 @@ addRoute('/admin/assets', adminAssetsPage, { name: 'admin-assets', auth: true, p
 addRoute('/admin/orders', adminOrdersPage, { name: 'admin-orders', auth: true, perm: perm('orders:manage') });
 addRoute('/admin/users', adminUsersPage, { name: 'admin-users', auth: true, perm: perm('users:manage') });
 addRoute('/admin/mail', adminMailPage, { name: 'admin-mail', auth: true, perm: perm('users:manage') });
+addRoute('/admin/audit', adminAuditPage, { name: 'admin-audit', auth: true, perm: perm('users:manage') });
 
 /* ------------------------------------------------------------------ header */
 

@@ -16,9 +16,10 @@ use super::patch::present;
 use super::schema;
 use super::views::Asset;
 use crate::auth::guards::AssetsWrite;
-use crate::auth::Perm;
+use crate::auth::{Client, Perm};
 use crate::db::assets::{self, AssetValues, Deleted};
-use crate::db::Db;
+use crate::db::{audit, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
 use crate::domain::money::bounded;
 use crate::domain::text::{optional_text, text};
@@ -123,7 +124,8 @@ pub async fn get_asset(db: &Db, id: i64) -> ApiResult<Json<Asset>> {
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/assets", data = "<body>")]
 pub async fn create(
-    _who: Perm<AssetsWrite>,
+    who: Perm<AssetsWrite>,
+    client: Client,
     db: &Db,
     body: Body<NewAsset>,
 ) -> ApiResult<Custom<Json<Asset>>> {
@@ -144,7 +146,12 @@ pub async fn create(
         unreachable!("checked by finish")
     };
     let values = AssetValues { symbol: symbol.into_inner(), name, price, market_cap, rating, sector };
-    let asset = assets::insert(&db.write, &values).await?;
+    let mut tx = db.write.begin().await?;
+    let asset = assets::insert(&mut tx, &values).await?;
+    let details = Details::new().with("symbol", &asset.symbol).with("name", &asset.name).with("price", asset.price);
+    let event = client.event(Action::AssetCreated).by(&who.0.user).on(TargetType::Asset, asset.id);
+    audit::record(&mut tx, event.details(details)).await?;
+    tx.commit().await?;
     Ok(Custom(Status::Created, Json(asset.into())))
 }
 
@@ -157,7 +164,8 @@ pub async fn create(
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/assets/<id>", data = "<body>")]
 pub async fn update(
-    _who: Perm<AssetsWrite>,
+    who: Perm<AssetsWrite>,
+    client: Client,
     db: &Db,
     id: i64,
     body: Body<AssetPatch>,
@@ -176,6 +184,7 @@ pub async fn update(
 
     let mut tx = db.write.begin().await?;
     let current = assets::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("Asset"))?;
+    let before = Asset::from(current.clone());
     let mut v = AssetValues::from(current);
     if let Some(s) = symbol {
         v.symbol = s.into_inner();
@@ -195,9 +204,14 @@ pub async fn update(
     if let Some(s) = sector {
         v.sector = s;
     }
-    let updated = assets::update(&mut tx, id, &v).await?.ok_or(ApiError::NotFound("Asset"))?;
+    let updated = Asset::from(assets::update(&mut tx, id, &v).await?.ok_or(ApiError::NotFound("Asset"))?);
+    let details = Details::diff(&before, &updated, &["updatedAt"]);
+    if !details.is_empty() {
+        let event = client.event(Action::AssetUpdated).by(&who.0.user).on(TargetType::Asset, id);
+        audit::record(&mut tx, event.details(details)).await?;
+    }
     tx.commit().await?;
-    Ok(Json(updated.into()))
+    Ok(Json(updated))
 }
 
 /// Delete an asset (it leaves every watchlist). Refused while anyone holds it.
@@ -207,10 +221,15 @@ pub async fn update(
         (status = 409, description = "`asset_in_use`: someone holds it", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/assets/<id>")]
-pub async fn remove(_who: Perm<AssetsWrite>, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn remove(who: Perm<AssetsWrite>, client: Client, db: &Db, id: i64) -> ApiResult<Status> {
     let mut tx = db.write.begin().await?;
+    let asset = assets::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("Asset"))?;
     let outcome = assets::delete_unless_held(&mut tx, id).await?;
-    tx.commit().await?;
+    if matches!(outcome, Deleted::Yes) {
+        let event = client.event(Action::AssetDeleted).by(&who.0.user).on(TargetType::Asset, id);
+        audit::record(&mut tx, event.details(Details::new().with("symbol", &asset.symbol))).await?;
+        tx.commit().await?;
+    }
     match outcome {
         Deleted::Yes => Ok(Status::NoContent),
         Deleted::NotFound => Err(ApiError::NotFound("Asset")),
@@ -232,7 +251,8 @@ pub async fn remove(_who: Perm<AssetsWrite>, db: &Db, id: i64) -> ApiResult<Stat
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/assets/prices", data = "<body>")]
 pub async fn update_prices(
-    _who: Perm<AssetsWrite>,
+    who: Perm<AssetsWrite>,
+    client: Client,
     db: &Db,
     body: Body<Vec<Value>, true>,
 ) -> ApiResult<Json<Vec<Asset>>> {
@@ -240,11 +260,15 @@ pub async fn update_prices(
     let entries = parse_price_entries(&body.0, &mut f);
     let mut tx = db.write.begin().await?;
     let mut updated = Vec::with_capacity(entries.len());
+    let mut prices = serde_json::Map::new();
     for (i, (symbol, price)) in entries.iter().enumerate() {
         let Some(symbol) = symbol else { continue };
         let found = match price {
             Some(price) => {
-                assets::set_price(&mut tx, symbol, *price).await?.map(|a| updated.push(Asset::from(a)))
+                assets::set_price(&mut tx, symbol, *price).await?.map(|a| {
+                    prices.insert(a.symbol.clone(), Value::from(a.price));
+                    updated.push(Asset::from(a))
+                })
             }
             // The price is already reported; still say whether the symbol exists.
             None => assets::id_of(&mut tx, symbol).await?.map(|_| ()),
@@ -255,6 +279,10 @@ pub async fn update_prices(
     }
     // Dropping the transaction on error rolls every update back.
     f.finish()?;
+    if !updated.is_empty() {
+        let details = Details::new().with("count", updated.len()).with("prices", prices);
+        audit::record(&mut tx, client.event(Action::AssetPricesUpdated).by(&who.0.user).details(details)).await?;
+    }
     tx.commit().await?;
     Ok(Json(updated))
 }

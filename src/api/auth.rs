@@ -16,8 +16,9 @@ use crate::auth::password::check_policy;
 use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::token::Tokens;
 use crate::auth::totp::second_factor;
-use crate::auth::{AnyEmail, AuthLimit, Client, SessionUser, SignedIn};
-use crate::db::{sessions, two_factor, users, users::NewUser, users::UserRow, Db, Ex};
+use crate::auth::{AnyEmail, AuthLimit, AuthUser, Client, SessionUser, SignedIn};
+use crate::db::{audit, sessions, two_factor, users, users::NewUser, users::UserRow, Db, Ex};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -128,14 +129,14 @@ pub struct Session {
 }
 
 /// Creates a session row (revoking the oldest beyond `MAX_SESSIONS`), signs its token and sets
-/// the cookie.
+/// the cookie. Answers the token and the session's id.
 async fn start_session(
     db: impl Into<Ex<'_>>,
     tokens: &Tokens,
     client: &Client,
     cookies: &CookieJar<'_>,
     user: &UserRow,
-) -> ApiResult<String> {
+) -> ApiResult<(String, i64)> {
     let now = chrono::Utc::now().timestamp();
     let ip = client.ip.to_string();
     // The `sessions_cap` trigger (migration 0004) revokes the oldest beyond `MAX_SESSIONS`.
@@ -143,7 +144,25 @@ async fn start_session(
         sessions::insert(db, user.id, now + tokens.ttl, client.user_agent.as_deref(), Some(&ip)).await?;
     let token = tokens.issue(user, session.id, now);
     cookie::set(cookies, token.clone(), client.secure_cookie, tokens.ttl);
-    Ok(token)
+    Ok((token, session.id))
+}
+
+/// A failed sign-in, recorded for the account it was aimed at (when the login names one). The
+/// login text itself is never kept: people type passwords into it.
+async fn failed(
+    db: &Db,
+    app: &App,
+    client: &Client,
+    user: Option<&UserRow>,
+    reason: &'static str,
+) -> ApiResult<()> {
+    app.metrics.login_failed(reason);
+    let mut event = client.event(Action::LoginFailed).details(Details::new().with("reason", reason));
+    if let Some(user) = user {
+        event = event.on(TargetType::User, user.id);
+    }
+    audit::record(&db.write, event).await?;
+    Ok(())
 }
 
 /// Create an account (role `user`) and sign in.
@@ -210,7 +229,10 @@ pub async fn signup(
     )
     .await?;
     app.mailer.verify_email(&mut tx, &user).await?;
-    let token = start_session(&mut tx, tokens, &client, cookies, &user).await?;
+    let (token, _) = start_session(&mut tx, tokens, &client, cookies, &user).await?;
+    let details = Details::new().with("via", "signup").with("role", user.role);
+    audit::record(&mut tx, client.event(Action::UserCreated).by(&user).on(TargetType::User, user.id).details(details))
+        .await?;
     tx.commit().await?;
     app.mailer.wake();
     let body = AuthResponse { message: "User created successfully", token, user: user.into() };
@@ -254,14 +276,17 @@ pub async fn login(
     let verified = app.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if verified.ok => user,
-        _ => {
+        user => {
             // One stable line for fail2ban; never the password.
             tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?}", client.ip, login);
+            let reason = if user.is_some() { "wrong_password" } else { "unknown_login" };
+            failed(db, app, &client, user.as_ref(), reason).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
     if !user.is_active {
         app.limits.succeeded(client.ip, &subject).await?;
+        failed(db, app, &client, Some(&user), "account_disabled").await?;
         return Err(ApiError::AccountDisabled);
     }
     if let Some(hash) = verified.rehash {
@@ -276,20 +301,25 @@ pub async fn login(
         return Ok(Json(LoginAnswer::CodeDue(MfaChallenge { mfa_required: true, mfa_token })));
     }
     app.limits.succeeded(client.ip, &subject).await?;
-    signed_in(db, tokens, &client, cookies, user).await.map(|a| Json(LoginAnswer::SignedIn(a)))
+    signed_in(db, tokens, &client, cookies, user, "password").await.map(|a| Json(LoginAnswer::SignedIn(a)))
 }
 
-/// The end of every successful sign-in: `lastLogin`, a session, the cookie.
+/// The end of every successful sign-in: `lastLogin`, a session, the cookie, the event, together.
 async fn signed_in(
     db: &Db,
     tokens: &Tokens,
     client: &Client,
     cookies: &CookieJar<'_>,
     user: UserRow,
+    method: &str,
 ) -> ApiResult<AuthResponse> {
-    let last_login = users::touch_login(&db.write, user.id).await?;
+    let mut tx = db.write.begin().await?;
+    let last_login = users::touch_login(&mut tx, user.id).await?;
     let user = UserRow { last_login: Some(last_login), ..user };
-    let token = start_session(&db.write, tokens, client, cookies, &user).await?;
+    let (token, session) = start_session(&mut tx, tokens, client, cookies, &user).await?;
+    let event = client.event(Action::Login).by(&user).on(TargetType::Session, session);
+    audit::record(&mut tx, event.details(Details::new().with("method", method))).await?;
+    tx.commit().await?;
     Ok(AuthResponse { message: "Login successful", token, user: user.into() })
 }
 
@@ -332,17 +362,19 @@ pub async fn login_2fa(
     app.limits.attempt(client.ip, &subject).await?;
     let user = users::by_id(&db.read, user_id).await?.ok_or(ApiError::InvalidCredentials)?;
     if !user.is_active {
+        failed(db, app, &client, Some(&user), "account_disabled").await?;
         return Err(ApiError::AccountDisabled);
     }
-    if !second_factor(db, &user, &code).await? {
+    let Some(method) = second_factor(db, &user, &code).await? else {
         tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?} (wrong code)", client.ip, user.email);
+        failed(db, app, &client, Some(&user), "wrong_code").await?;
         return Err(ApiError::InvalidCredentials);
-    }
+    };
     if !two_factor::close_challenge(&db.write, challenge).await? {
         return Err(ApiError::InvalidCredentials);
     }
     app.limits.succeeded(client.ip, &subject).await?;
-    signed_in(db, tokens, &client, cookies, user).await.map(Json)
+    signed_in(db, tokens, &client, cookies, user, method).await.map(Json)
 }
 
 /// Revoke this token's session and clear the cookie. Always succeeds: without a token, or with
@@ -354,12 +386,13 @@ pub async fn login_2fa(
 pub async fn logout(
     _limit: AuthLimit,
     auth: Result<SessionUser<AnyEmail>, ApiError>,
+    client: Client,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
     match auth {
         Ok(auth) => {
-            sessions::revoke(&db.write, auth.id(), auth.session_id).await?;
+            ended(db, &client, &auth, Some(auth.session_id), Details::new()).await?;
         }
         // A live session behind a cross-site request stays: that is the one refusal.
         Err(ApiError::CsrfRejected) => return Err(ApiError::CsrfRejected),
@@ -378,10 +411,11 @@ pub async fn logout(
 pub async fn logout_all(
     _limit: AuthLimit,
     auth: SessionUser<AnyEmail>,
+    client: Client,
     db: &Db,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<Message>> {
-    sessions::revoke_all(&db.write, auth.id(), None).await?;
+    ended(db, &client, &auth, None, Details::new().with("everywhere", true)).await?;
     cookie::clear(cookies);
     Ok(Json(Message::new("Logged out everywhere")))
 }
@@ -403,7 +437,7 @@ pub async fn refresh(
     if !sessions::revoke(&db.write, auth.id(), auth.session_id).await? {
         return Err(ApiError::Unauthorized);
     }
-    let token = start_session(&db.write, tokens, &client, cookies, &auth.user).await?;
+    let (token, _) = start_session(&db.write, tokens, &client, cookies, &auth.user).await?;
     Ok(Json(TokenResponse { token, user: auth.0.user.into() }))
 }
 
@@ -442,14 +476,35 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     _limit: AuthLimit,
     auth: SessionUser<AnyEmail>,
+    client: Client,
     db: &Db,
     id: i64,
 ) -> ApiResult<Status> {
-    if sessions::revoke(&db.write, auth.id(), id).await? {
+    if ended(db, &client, &auth, Some(id), Details::new().with("current", id == auth.session_id)).await? {
         Ok(Status::NoContent)
     } else {
         Err(ApiError::NotFound("Session"))
     }
+}
+
+/// Ends one session of the user (`Some(id)`) or all of them, with its `auth.logout` event.
+/// False when there was no such live session (and nothing is recorded).
+async fn ended(db: &Db, client: &Client, auth: &AuthUser, session: Option<i64>, details: Details) -> ApiResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let ended = match session {
+        Some(id) => sessions::revoke(&mut tx, auth.id(), id).await?,
+        None => sessions::revoke_all(&mut tx, auth.id(), None).await? > 0,
+    };
+    if !ended {
+        return Ok(false);
+    }
+    let mut event = client.event(Action::Logout).by(&auth.user).details(details);
+    if let Some(id) = session {
+        event = event.on(TargetType::Session, id);
+    }
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Who is signed in: always 200, with `user` null when nobody is, so that a signed-out page load

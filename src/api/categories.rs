@@ -10,9 +10,10 @@ use utoipa::ToSchema;
 use super::body::Body;
 use super::schema;
 use crate::auth::guards::CatalogWrite;
-use crate::auth::Perm;
+use crate::auth::{Client, Perm};
 use crate::db::catalog::{self, CategoryRow};
-use crate::db::Db;
+use crate::db::{audit, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::catalog::CATEGORY_NAME_MAX;
 use crate::domain::text::{description, text};
 use crate::domain::Fields;
@@ -86,12 +87,17 @@ pub async fn get_category(db: &Db, id: i64) -> ApiResult<Json<Category>> {
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/categories", data = "<body>")]
 pub async fn create_category(
-    _who: Perm<CatalogWrite>,
+    who: Perm<CatalogWrite>,
+    client: Client,
     db: &Db,
     body: Body<CategoryRequest>,
 ) -> ApiResult<Custom<Json<Category>>> {
     let (name, description) = body.0.parse()?;
-    let id = catalog::insert_category(&db.write, &name, description.as_deref()).await?;
+    let mut tx = db.write.begin().await?;
+    let id = catalog::insert_category(&mut tx, &name, description.as_deref()).await?;
+    let event = client.event(Action::CategoryCreated).by(&who.0.user).on(TargetType::Category, id);
+    audit::record(&mut tx, event.details(Details::new().with("name", &name))).await?;
+    tx.commit().await?;
     Ok(Custom(Status::Created, Json(load_category(db, id).await?)))
 }
 
@@ -104,16 +110,25 @@ pub async fn create_category(
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/categories/<id>", data = "<body>")]
 pub async fn update_category(
-    _who: Perm<CatalogWrite>,
+    who: Perm<CatalogWrite>,
+    client: Client,
     db: &Db,
     id: i64,
     body: Body<CategoryRequest>,
 ) -> ApiResult<Json<Category>> {
     let (name, description) = body.0.parse()?;
-    if !catalog::update_category(&db.write, id, &name, description.as_deref()).await? {
-        return Err(ApiError::NotFound("Category"));
+    let mut tx = db.write.begin().await?;
+    let before = catalog::lock_category(&mut tx, id).await?.ok_or(ApiError::NotFound("Category"))?;
+    catalog::update_category(&mut tx, id, &name, description.as_deref()).await?;
+    let after = catalog::category(&mut tx, id).await?.ok_or(ApiError::NotFound("Category"))?;
+    let (before, after) = (Category::from(before), Category::from(after));
+    let details = Details::diff(&before, &after, &[]);
+    if !details.is_empty() {
+        let event = client.event(Action::CategoryUpdated).by(&who.0.user).on(TargetType::Category, id);
+        audit::record(&mut tx, event.details(details)).await?;
     }
-    load_category(db, id).await.map(Json)
+    tx.commit().await?;
+    Ok(Json(after))
 }
 
 /// Delete a category (catalog:write); its products stay, uncategorised.
@@ -122,10 +137,12 @@ pub async fn update_category(
         (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/categories/<id>")]
-pub async fn delete_category(_who: Perm<CatalogWrite>, db: &Db, id: i64) -> ApiResult<Status> {
-    if catalog::delete_category(&db.write, id).await? {
-        Ok(Status::NoContent)
-    } else {
-        Err(ApiError::NotFound("Category"))
-    }
+pub async fn delete_category(who: Perm<CatalogWrite>, client: Client, db: &Db, id: i64) -> ApiResult<Status> {
+    let mut tx = db.write.begin().await?;
+    let category = catalog::lock_category(&mut tx, id).await?.ok_or(ApiError::NotFound("Category"))?;
+    catalog::delete_category(&mut tx, id).await?;
+    let event = client.event(Action::CategoryDeleted).by(&who.0.user).on(TargetType::Category, id);
+    audit::record(&mut tx, event.details(Details::new().with("name", &category.name))).await?;
+    tx.commit().await?;
+    Ok(Status::NoContent)
 }

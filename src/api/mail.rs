@@ -17,9 +17,10 @@ use super::schema;
 use super::views::Message;
 use crate::auth::guards::UsersManage;
 use crate::auth::password::check_new_password;
-use crate::auth::{AuthLimit, Perm, SignedIn};
+use crate::auth::{AuthLimit, Client, Perm, SignedIn};
 use crate::db::mail::{self as outbox, OutboxRow, Purpose};
-use crate::db::{sessions, users, Db};
+use crate::db::{audit, sessions, users, Db};
+use crate::domain::audit::{Action, TargetType};
 use crate::domain::mail::MailStatus;
 use crate::domain::{Email, Fields};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -204,6 +205,7 @@ async fn queue_reset(db: &Db, app: &App, email: &Email) -> ApiResult<bool> {
 #[post("/auth/password-reset/confirm", data = "<body>")]
 pub async fn password_reset_confirm(
     _limit: AuthLimit,
+    client: Client,
     db: &Db,
     app: &State<App>,
     body: Body<ResetConfirmation>,
@@ -250,6 +252,8 @@ pub async fn password_reset_confirm(
     outbox::void_tokens(&mut tx, user.id, Some(Purpose::PasswordReset)).await?;
     users::set_verified(&mut tx, user.id).await?;
     app.mailer.password_changed(&mut tx, &user).await?;
+    // The mailed link proved who they are: they are the actor.
+    audit::record(&mut tx, client.event(Action::PasswordReset).by(&user).on(TargetType::User, user.id)).await?;
     tx.commit().await?;
     app.mailer.wake();
     Ok(Json(Message::new("Your password was changed. Sign in with the new one.")))

@@ -91,6 +91,7 @@ pub fn docs() -> Option<Asset> {
         crate::api::auth::login_2fa, crate::api::two_factor::setup, crate::api::two_factor::enable,
         crate::api::two_factor::disable, crate::api::users::reset_2fa, crate::api::tokens::create,
         crate::api::tokens::list, crate::api::tokens::revoke, crate::api::tokens::revoke_all,
+        crate::api::audit::list, crate::api::audit::activity,
         crate::api::users::me, crate::api::users::profile, crate::api::users::update_me,
         crate::api::users::change_password, crate::api::users::delete_me, crate::api::users::list,
         crate::api::users::get_user, crate::api::users::update_user, crate::api::users::delete_user,
@@ -113,7 +114,7 @@ pub fn docs() -> Option<Asset> {
     ),
     components(schemas(
         ErrorBody, crate::domain::catalog::ProductSort, crate::domain::assets::AssetSort,
-        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::Role, crate::domain::Scope, crate::domain::Permission,
+        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::audit::Action, crate::domain::audit::TargetType, crate::domain::Role, crate::domain::Scope, crate::domain::Permission,
     )),
     modifiers(&Security, &Complete),
     tags(
@@ -203,8 +204,10 @@ fn takes_api_tokens(path: &str, method: &str) -> bool {
 
 /// Schemas of response bodies: every field of these is always present (null when absent).
 const RESPONSE_SCHEMAS: &[&str] = &[
+    "Actor",
     "ApiToken",
     "Asset",
+    "AuditEvent",
     "AuthResponse",
     "Cart",
     "CartItem",
@@ -223,6 +226,7 @@ const RESPONSE_SCHEMAS: &[&str] = &[
     "OutboxMail",
     "OrderItem",
     "Page_Asset",
+    "Page_AuditEvent",
     "Page_Order",
     "Page_OutboxMail",
     "Page_Product",
@@ -234,6 +238,7 @@ const RESPONSE_SCHEMAS: &[&str] = &[
     "RecoveryCodes",
     "Session",
     "SessionProbe",
+    "Target",
     "TokenResponse",
     "User",
     "Valuation",

@@ -3,6 +3,7 @@
 //! `schema`, and `views` for response objects).
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod cart;
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<rocket::Route> {
         mail::routes(),
         two_factor::routes(),
         tokens::routes(),
+        audit::routes(),
         meta::routes(),
         categories::routes(),
         products::routes(),

@@ -7,7 +7,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
-use rocket::{get, patch, post};
+use rocket::{get, patch, post, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,12 +16,15 @@ use utoipa::IntoParams;
 use super::body::Body;
 use super::query::{Page, Paging, Query};
 use crate::auth::guards::OrdersManage;
-use crate::auth::{AuthUser, Perm, Scoped, Store};
+use crate::auth::{AuthUser, Client, Perm, Scoped, Store};
 use crate::db::orders::{self, ItemRow, OrderRow, Placement};
-use crate::db::Db;
+use crate::db::{audit, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::orders::{self as rules, OrderFilter, OrderStatus};
 use crate::domain::{ClosedSet, Fields, Permission};
 use crate::error::{stash, ApiError, ApiResult, ErrorBody};
+use crate::metrics::Metrics;
+use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![
@@ -164,9 +167,17 @@ fn insufficient(short: &[orders::Shortfall]) -> ApiError {
     ApiError::conflict("insufficient_stock", format!("Not enough stock for {}.", list.join(", ")))
 }
 
-async fn place(auth: Scoped<Store>, db: &Db, key: IdempotencyKey) -> ApiResult<Custom<Json<Order>>> {
-    let id = match orders::place(&db.write, &auth.user, key.0.as_ref()).await? {
+async fn place(
+    auth: Scoped<Store>,
+    client: Client,
+    db: &Db,
+    metrics: &Metrics,
+    key: IdempotencyKey,
+) -> ApiResult<Custom<Json<Order>>> {
+    let event = client.event(Action::OrderPlaced).by(&auth.user);
+    let id = match orders::place(&db.write, &auth.user, key.0.as_ref(), event).await? {
         Placement::Placed(order, items) => {
+            metrics.order_placed();
             return Ok(Custom(Status::Created, Json(Order::new(order, items))));
         }
         Placement::Existing(id) => id,
@@ -195,10 +206,12 @@ async fn place(auth: Scoped<Store>, db: &Db, key: IdempotencyKey) -> ApiResult<C
 #[post("/order")]
 pub async fn place_order(
     auth: Scoped<Store>,
+    client: Client,
     db: &Db,
+    app: &State<App>,
     key: IdempotencyKey,
 ) -> ApiResult<Custom<Json<Order>>> {
-    place(auth, db, key).await
+    place(auth, client, db, &app.metrics, key).await
 }
 
 /// Alias of `POST /api/order`.
@@ -211,10 +224,12 @@ pub async fn place_order(
 #[post("/orders")]
 pub async fn place_order_alias(
     auth: Scoped<Store>,
+    client: Client,
     db: &Db,
+    app: &State<App>,
     key: IdempotencyKey,
 ) -> ApiResult<Custom<Json<Order>>> {
-    place(auth, db, key).await
+    place(auth, client, db, &app.metrics, key).await
 }
 
 /// One order: its owner's, or anyone's with orders:manage. Others get 404.
@@ -297,23 +312,29 @@ fn invalid_transition(from: OrderStatus, to: OrderStatus) -> ApiError {
 }
 
 /// Moves the order to `to` if its status still allows it (one conditional statement, so of two
-/// racing changes one wins) and restocks when that cancelled it, in one write transaction.
+/// racing changes one wins) and restocks when that cancelled it, in one write transaction with
+/// its event (`order.cancelled`, else `order.status_changed`).
 async fn transition(
     db: &Db,
+    who: (&Client, &AuthUser),
     id: i64,
     to: OrderStatus,
     from: &[OrderStatus],
     owner: Option<i64>,
 ) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
+    let before = orders::lock_status(&mut tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
     if !orders::change_status(&mut tx, id, to, from, owner).await? {
-        let current = orders::order(&mut tx, id).await?.ok_or(ApiError::NotFound("Order"))?;
         tx.rollback().await?;
-        return Err(invalid_transition(current.status, to));
+        return Err(invalid_transition(before, to));
     }
+    let action = if to == OrderStatus::Cancelled { Action::OrderCancelled } else { Action::OrderStatusChanged };
     if to == OrderStatus::Cancelled {
         orders::restock(&mut tx, id).await?;
     }
+    let (client, auth) = who;
+    let event = client.event(action).by(&auth.user).on(TargetType::Order, id);
+    audit::record(&mut tx, event.details(Details::new().change("status", before, to))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -328,7 +349,8 @@ async fn transition(
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/orders/<id>", data = "<body>")]
 pub async fn update_status(
-    _who: Perm<OrdersManage>,
+    who: Perm<OrdersManage>,
+    client: Client,
     db: &Db,
     id: i64,
     body: Body<StatusChange>,
@@ -339,7 +361,7 @@ pub async fn update_status(
     });
     f.finish()?;
     let to = to.expect("checked by finish");
-    transition(db, id, to, to.allowed_from(), None).await?;
+    transition(db, (&client, &who.0), id, to, to.allowed_from(), None).await?;
     load(db, id).await.map(Json)
 }
 
@@ -350,13 +372,14 @@ pub async fn update_status(
         (status = 409, description = "`invalid_transition`: no longer cancellable", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/orders/<id>/cancel")]
-pub async fn cancel_order(auth: Scoped<Store>, db: &Db, id: i64) -> ApiResult<Json<Order>> {
+pub async fn cancel_order(auth: Scoped<Store>, client: Client, db: &Db, id: i64) -> ApiResult<Json<Order>> {
     visible(db, &auth, id).await?;
     let to = OrderStatus::Cancelled;
+    let who = (&client, &*auth);
     if auth.user.can(Permission::OrdersManage) {
-        transition(db, id, to, to.allowed_from(), None).await?;
+        transition(db, who, id, to, to.allowed_from(), None).await?;
     } else {
-        transition(db, id, to, &[OrderStatus::Pending], Some(auth.id())).await?;
+        transition(db, who, id, to, &[OrderStatus::Pending], Some(auth.id())).await?;
     }
     load(db, id).await.map(Json)
 }

@@ -15,9 +15,10 @@ use super::query::{Page, Paging, Query};
 use super::schema;
 use super::views::Product;
 use crate::auth::guards::CatalogWrite;
-use crate::auth::Perm;
+use crate::auth::{AuthUser, Client, Perm};
 use crate::db::catalog::{self, NewProduct, ProductChanges};
-use crate::db::Db;
+use crate::db::{audit, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::catalog::{ImageUrl, ProductFilter, ProductSort, PRODUCT_NAME_MAX};
 use crate::domain::text::{description, text};
 use crate::domain::{Cents, Fields, Stock};
@@ -184,7 +185,8 @@ pub async fn get_product(db: &Db, id: i64) -> ApiResult<Json<Product>> {
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/products", data = "<body>")]
 pub async fn create_product(
-    _who: Perm<CatalogWrite>,
+    who: Perm<CatalogWrite>,
+    client: Client,
     db: &Db,
     body: Body<ProductRequest>,
 ) -> ApiResult<Custom<Json<Product>>> {
@@ -197,15 +199,34 @@ pub async fn create_product(
         category_id: c.category_id.flatten(),
         image_url: c.image_url.flatten(),
     };
-    let id = catalog::insert_product(&db.write, &new).await.map_err(unknown_category)?;
+    let mut tx = db.write.begin().await?;
+    let id = catalog::insert_product(&mut tx, &new).await.map_err(unknown_category)?;
+    let details = Details::new().with("name", &new.name).with("price", new.price).with("quantity", new.quantity);
+    let event = client.event(Action::ProductCreated).by(&who.0.user).on(TargetType::Product, id);
+    audit::record(&mut tx, event.details(details)).await?;
+    tx.commit().await?;
     Ok(Custom(Status::Created, Json(load_product(db, id).await?)))
 }
 
-async fn change_product(db: &Db, id: i64, changes: ProductChanges) -> ApiResult<Json<Product>> {
-    if !catalog::update_product(&db.write, id, &changes).await.map_err(unknown_category)? {
-        return Err(ApiError::NotFound("Product"));
+async fn change_product(
+    db: &Db,
+    client: &Client,
+    who: &AuthUser,
+    id: i64,
+    changes: ProductChanges,
+) -> ApiResult<Json<Product>> {
+    let mut tx = db.write.begin().await?;
+    let before = catalog::lock_product(&mut tx, id).await?.ok_or(ApiError::NotFound("Product"))?;
+    catalog::update_product(&mut tx, id, &changes).await.map_err(unknown_category)?;
+    let after = catalog::product(&mut tx, id).await?.ok_or(ApiError::NotFound("Product"))?;
+    let (before, after) = (Product::from(before), Product::from(after));
+    let details = Details::diff(&before, &after, &["updatedAt"]);
+    if !details.is_empty() {
+        let event = client.event(Action::ProductUpdated).by(&who.user).on(TargetType::Product, id);
+        audit::record(&mut tx, event.details(details)).await?;
     }
-    load_product(db, id).await.map(Json)
+    tx.commit().await?;
+    Ok(Json(after))
 }
 
 /// Replace a product (catalog:write): the same body as POST.
@@ -216,13 +237,14 @@ async fn change_product(db: &Db, id: i64, changes: ProductChanges) -> ApiResult<
     security(("bearer" = []), ("cookie" = [])))]
 #[put("/products/<id>", data = "<body>")]
 pub async fn replace_product(
-    _who: Perm<CatalogWrite>,
+    who: Perm<CatalogWrite>,
+    client: Client,
     db: &Db,
     id: i64,
     body: Body<ProductRequest>,
 ) -> ApiResult<Json<Product>> {
     let changes = body.0.parse(true)?;
-    change_product(db, id, changes).await
+    change_product(db, &client, &who.0, id, changes).await
 }
 
 /// Change some fields of a product (catalog:write).
@@ -233,13 +255,14 @@ pub async fn replace_product(
     security(("bearer" = []), ("cookie" = [])))]
 #[patch("/products/<id>", data = "<body>")]
 pub async fn patch_product(
-    _who: Perm<CatalogWrite>,
+    who: Perm<CatalogWrite>,
+    client: Client,
     db: &Db,
     id: i64,
     body: Body<ProductRequest>,
 ) -> ApiResult<Json<Product>> {
     let changes = body.0.parse(false)?;
-    change_product(db, id, changes).await
+    change_product(db, &client, &who.0, id, changes).await
 }
 
 /// Delete a product (catalog:write): it leaves the catalog and every cart; past orders keep
@@ -249,12 +272,14 @@ pub async fn patch_product(
         (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/products/<id>")]
-pub async fn delete_product(_who: Perm<CatalogWrite>, db: &Db, id: i64) -> ApiResult<Status> {
-    if catalog::delete_product(&db.write, id).await? {
-        Ok(Status::NoContent)
-    } else {
-        Err(ApiError::NotFound("Product"))
-    }
+pub async fn delete_product(who: Perm<CatalogWrite>, client: Client, db: &Db, id: i64) -> ApiResult<Status> {
+    let mut tx = db.write.begin().await?;
+    let product = catalog::lock_product(&mut tx, id).await?.ok_or(ApiError::NotFound("Product"))?;
+    catalog::delete_product(&mut tx, id).await?;
+    let event = client.event(Action::ProductDeleted).by(&who.0.user).on(TargetType::Product, id);
+    audit::record(&mut tx, event.details(Details::new().with("name", &product.name))).await?;
+    tx.commit().await?;
+    Ok(Status::NoContent)
 }
 
 #[cfg(test)]

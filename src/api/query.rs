@@ -50,6 +50,17 @@ impl Query {
         }
     }
 
+    /// `name` parsed by `parse`, or nothing (a problem is reported as `name`'s).
+    pub fn check<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let raw = self.text(name)?;
+        parse(&raw).map_err(|problem| self.errors.add(name, problem)).ok()
+    }
+
+    /// Reports a problem found after parsing (a bound that contradicts another).
+    pub fn problem(&mut self, name: &str, problem: &str) {
+        self.errors.add(name, problem);
+    }
+
     /// A whole number ≥ `min`, or nothing.
     pub fn int(&mut self, name: &str, min: i64) -> Option<i64> {
         let v: i64 = self.parse(name, &format!("a whole number ≥ {min}"))?;

@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 use super::body::Body;
 use crate::auth::guards::API_TOKEN_PREFIX;
 use crate::auth::secrets::{random_hex, sha256_hex};
-use crate::auth::SessionUser;
+use crate::auth::{Client, SessionUser};
 use crate::db::api_tokens::{self, NewToken, TokenRow};
-use crate::db::Db;
+use crate::db::{audit, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::{Fields, Scope};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
@@ -96,6 +97,7 @@ impl From<TokenRow> for ApiToken {
 #[post("/users/me/tokens", data = "<body>")]
 pub async fn create(
     auth: SessionUser,
+    client: Client,
     db: &Db,
     body: Body<NewApiToken>,
 ) -> ApiResult<Custom<Json<CreatedApiToken>>> {
@@ -128,8 +130,9 @@ pub async fn create(
     let token = format!("{API_TOKEN_PREFIX}{}", random_hex());
     let prefix = token[..API_TOKEN_PREFIX.len() + 8].to_owned();
     let expires_at = days.map(|d| chrono::Utc::now().timestamp() + d * 86_400);
+    let mut tx = db.write.begin().await?;
     let row = api_tokens::insert(
-        &db.write,
+        &mut tx,
         &NewToken {
             user_id: auth.id(),
             name: &name,
@@ -140,6 +143,10 @@ pub async fn create(
         },
     )
     .await?;
+    let details = Details::new().with("name", &row.name).with("scopes", &scopes);
+    audit::record(&mut tx, client.event(Action::TokenCreated).by(&auth.user).on(TargetType::Token, row.id).details(details))
+        .await?;
+    tx.commit().await?;
     let t = ApiToken::from(row);
     let created = CreatedApiToken {
         id: t.id,
@@ -169,12 +176,14 @@ pub async fn list(auth: SessionUser, db: &Db) -> ApiResult<Json<Vec<ApiToken>>> 
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/me/tokens/<id>")]
-pub async fn revoke(auth: SessionUser, db: &Db, id: i64) -> ApiResult<Status> {
-    if api_tokens::revoke(&db.write, auth.id(), id).await? {
-        Ok(Status::NoContent)
-    } else {
-        Err(ApiError::NotFound("Token"))
+pub async fn revoke(auth: SessionUser, client: Client, db: &Db, id: i64) -> ApiResult<Status> {
+    let mut tx = db.write.begin().await?;
+    if !api_tokens::revoke(&mut tx, auth.id(), id).await? {
+        return Err(ApiError::NotFound("Token"));
     }
+    audit::record(&mut tx, client.event(Action::TokenRevoked).by(&auth.user).on(TargetType::Token, id)).await?;
+    tx.commit().await?;
+    Ok(Status::NoContent)
 }
 
 /// Revoke every token of this user.
@@ -182,7 +191,13 @@ pub async fn revoke(auth: SessionUser, db: &Db, id: i64) -> ApiResult<Status> {
     responses((status = 204)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/me/tokens")]
-pub async fn revoke_all(auth: SessionUser, db: &Db) -> ApiResult<Status> {
-    api_tokens::revoke_all(&db.write, auth.id()).await?;
+pub async fn revoke_all(auth: SessionUser, client: Client, db: &Db) -> ApiResult<Status> {
+    let mut tx = db.write.begin().await?;
+    let count = api_tokens::revoke_all(&mut tx, auth.id()).await?;
+    if count > 0 {
+        let details = Details::new().with("all", true).with("count", count);
+        audit::record(&mut tx, client.event(Action::TokenRevoked).by(&auth.user).details(details)).await?;
+    }
+    tx.commit().await?;
     Ok(Status::NoContent)
 }

@@ -12,7 +12,8 @@ use super::body::Body;
 use crate::auth::password::confirm;
 use crate::auth::totp::{self, second_factor};
 use crate::auth::{Client, SessionUser};
-use crate::db::{sessions, two_factor, users, Db};
+use crate::db::{audit, sessions, two_factor, users, Db};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
 
@@ -100,7 +101,12 @@ pub async fn setup(
         (status = 409, description = "`already_exists`: two-factor sign-in is on already", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[post("/users/me/2fa/enable", data = "<body>")]
-pub async fn enable(auth: SessionUser, db: &Db, body: Body<CodeOnly>) -> ApiResult<Json<RecoveryCodes>> {
+pub async fn enable(
+    auth: SessionUser,
+    client: Client,
+    db: &Db,
+    body: Body<CodeOnly>,
+) -> ApiResult<Json<RecoveryCodes>> {
     let Some(code) = body.0.code else { return Err(ApiError::field("code", "is required")) };
     let mut tx = db.write.begin().await?;
     let user = users::lock(&mut tx, auth.id()).await?.ok_or(ApiError::Unauthorized)?;
@@ -119,6 +125,7 @@ pub async fn enable(auth: SessionUser, db: &Db, body: Body<CodeOnly>) -> ApiResu
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     two_factor::enable(&mut tx, user.id, step as i64, &hashes).await?;
     sessions::revoke_all(&mut tx, user.id, Some(auth.session_id)).await?;
+    audit::record(&mut tx, client.event(Action::TwoFactorEnabled).by(&user).on(TargetType::User, user.id)).await?;
     tx.commit().await?;
     Ok(Json(RecoveryCodes { recovery_codes: codes.into_iter().map(|(c, _)| c).collect() }))
 }
@@ -143,12 +150,12 @@ pub async fn disable(
     if !auth.user.two_factor() {
         return Ok(Status::NoContent);
     }
-    if !second_factor(db, &auth.user, &code).await? {
-        return Err(code_problem());
-    }
+    let Some(method) = second_factor(db, &auth.user, &code).await? else { return Err(code_problem()) };
     let mut tx = db.write.begin().await?;
     two_factor::disable(&mut tx, auth.id()).await?;
     sessions::revoke_all(&mut tx, auth.id(), Some(auth.session_id)).await?;
+    let event = client.event(Action::TwoFactorDisabled).by(&auth.user).on(TargetType::User, auth.id());
+    audit::record(&mut tx, event.details(Details::new().with("method", method))).await?;
     tx.commit().await?;
     Ok(Status::NoContent)
 }

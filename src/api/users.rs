@@ -15,7 +15,8 @@ use crate::auth::cookie;
 use crate::auth::guards::UsersManage;
 use crate::auth::password::{check_new_password, confirm};
 use crate::auth::{Admin, AnyEmail, AuthUser, Client, Perm, Scoped, SessionUser, SignedIn};
-use crate::db::{mail::Purpose, sessions, users, users::UserRow, Db};
+use crate::db::{audit, mail::Purpose, sessions, users, users::UserRow, Db, Tx};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::{ClosedSet, DisplayName, Email, Fields, Permission, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -170,6 +171,7 @@ pub async fn change_password(
     sessions::revoke_all(&mut tx, u.id, Some(auth.session_id)).await?;
     crate::db::mail::void_tokens(&mut tx, u.id, Some(Purpose::PasswordReset)).await?;
     app.mailer.password_changed(&mut tx, u).await?;
+    audit::record(&mut tx, client.event(Action::PasswordChanged).by(u).on(TargetType::User, u.id)).await?;
     tx.commit().await?;
     app.mailer.wake();
     Ok(Json(Message::new("Password changed")))
@@ -192,7 +194,7 @@ pub async fn delete_me(
     body: Body<PasswordConfirmation>,
 ) -> ApiResult<Status> {
     confirm(&app.hasher, &app.limits, client.ip, &auth.user, "password", body.0.password.as_deref()).await?;
-    remove_user(db, &auth, auth.id()).await?;
+    remove_user(db, &client, &auth, auth.id()).await?;
     cookie::clear(cookies);
     Ok(Status::NoContent)
 }
@@ -287,7 +289,7 @@ pub async fn delete_user(
             .await?;
         cookie::clear(cookies);
     }
-    remove_user(db, &auth, id).await?;
+    remove_user(db, &client, &auth, id).await?;
     Ok(Status::NoContent)
 }
 
@@ -301,7 +303,7 @@ fn may_act_on(auth: &AuthUser, target: &UserRow) -> ApiResult<()> {
     Ok(())
 }
 
-async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
+async fn remove_user(db: &Db, client: &Client, auth: &AuthUser, id: i64) -> ApiResult<()> {
     let mut tx = db.write.begin().await?;
     let user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
     may_act_on(auth, &user)?;
@@ -309,6 +311,9 @@ async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
         return Err(last_admin());
     }
     users::delete(&mut tx, id).await?;
+    let details = Details::new().with("email", &user.email).with("username", &user.username);
+    audit::record(&mut tx, client.event(Action::UserDeleted).by(&auth.user).on(TargetType::User, id).details(details))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -320,13 +325,38 @@ async fn remove_user(db: &Db, auth: &AuthUser, id: i64) -> ApiResult<()> {
         (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[delete("/users/<id>/2fa")]
-pub async fn reset_2fa(who: Perm<UsersManage>, db: &Db, id: i64) -> ApiResult<Status> {
+pub async fn reset_2fa(who: Perm<UsersManage>, client: Client, db: &Db, id: i64) -> ApiResult<Status> {
     let mut tx = db.write.begin().await?;
     let user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
     may_act_on(&who.0, &user)?;
-    crate::db::two_factor::disable(&mut tx, id).await?;
+    if user.two_factor() {
+        crate::db::two_factor::disable(&mut tx, id).await?;
+        let event = client.event(Action::TwoFactorDisabled).by(&who.0.user).on(TargetType::User, id);
+        audit::record(&mut tx, event.details(Details::new().with("method", "reset"))).await?;
+    }
     tx.commit().await?;
     Ok(Status::NoContent)
+}
+
+/// `user.updated` with the before and after of each changed field, and `auth.email_changed`
+/// for a new address; nothing when nothing changed.
+async fn record_changes(tx: &mut Tx, client: &Client, actor: &UserRow, before: &UserRow, after: &UserRow) -> ApiResult<()> {
+    let on = |action| client.event(action).by(actor).on(TargetType::User, after.id);
+    if before.email != after.email {
+        let details = Details::new().change("email", &before.email, &after.email);
+        audit::record(&mut *tx, on(Action::EmailChanged).details(details)).await?;
+    }
+    let details = Details::new()
+        .change("name", &before.name, &after.name)
+        .change("username", &before.username, &after.username)
+        .change("role", before.role, after.role)
+        .change("permissions", before.permission_list(), after.permission_list())
+        .change("isActive", before.is_active, after.is_active)
+        .change("emailVerified", before.email_verified, after.email_verified);
+    if !details.is_empty() {
+        audit::record(&mut *tx, on(Action::UserUpdated).details(details)).await?;
+    }
+    Ok(())
 }
 
 fn last_admin() -> ApiError {
@@ -384,6 +414,7 @@ async fn apply_patch(
 
     let mut tx = db.write.begin().await?;
     let mut user = users::lock(&mut tx, id).await?.ok_or(ApiError::NotFound("User"))?;
+    let before = user.clone();
     may_act_on(auth, &user)?;
     if role.is_some_and(|r| r != user.role) && !by_admin {
         return Err(ApiError::Forbidden("Only an admin may change a role."));
@@ -437,6 +468,7 @@ async fn apply_patch(
         return Err(last_admin());
     }
     let updated = users::update(&mut tx, &user).await?;
+    record_changes(&mut tx, client, &auth.user, &before, &updated).await?;
     if !updated.is_active {
         // Deactivation ends every session and kills every API token of the user.
         sessions::revoke_all(&mut tx, id, None).await?;

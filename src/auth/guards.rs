@@ -10,7 +10,9 @@ use rocket_db_pools::Database;
 use super::cookie::COOKIE;
 use super::token::Tokens;
 use crate::config::CookieSecure;
+use crate::db::audit::Event;
 use crate::db::{api_tokens, sessions, users::UserRow, Db};
+use crate::domain::audit::Action;
 use crate::domain::{Permission, Scope};
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
@@ -63,6 +65,13 @@ impl<'r> FromRequest<'r> for Client {
         };
         let user_agent = req.headers().get_one("User-Agent").map(|ua| ua.chars().take(256).collect());
         Outcome::Success(Client { ip: client_ip(req), user_agent, secure_cookie })
+    }
+}
+
+impl Client {
+    /// An audit event that came from this client.
+    pub fn event(&self, action: Action) -> Event {
+        Event::new(action).from(self.ip.to_string(), self.user_agent.clone())
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::net::IpAddr;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
@@ -23,6 +24,8 @@ type Job = Box<dyn FnOnce(&mut Worker) + Send>;
 
 pub struct Hasher {
     jobs: Mutex<Sender<Job>>,
+    /// Jobs sent and not started, and jobs running (for `/metrics`).
+    load: Arc<(AtomicUsize, AtomicUsize)>,
     /// Verified against when the user does not exist, so that costs what a wrong password does.
     /// Made on first use, so an idle server holds no argon2 memory.
     dummy: Arc<OnceLock<String>>,
@@ -57,7 +60,12 @@ impl Hasher {
                 .spawn(move || work(rx, Worker { argon, blocks: Vec::new() }))
                 .expect("spawning a hashing thread");
         }
-        Hasher { jobs: Mutex::new(tx), dummy: Arc::new(OnceLock::new()) }
+        Hasher { jobs: Mutex::new(tx), load: Arc::default(), dummy: Arc::new(OnceLock::new()) }
+    }
+
+    /// Hashes waiting for a thread, and hashes being computed.
+    pub fn load(&self) -> (usize, usize) {
+        (self.load.0.load(Ordering::Relaxed), self.load.1.load(Ordering::Relaxed))
     }
 
     async fn run<T: Send + 'static>(
@@ -65,8 +73,13 @@ impl Hasher {
         job: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> ApiResult<T> {
         let (tx, rx) = oneshot::channel();
+        let load = self.load.clone();
+        load.0.fetch_add(1, Ordering::Relaxed);
         let job: Job = Box::new(move |w| {
+            load.0.fetch_sub(1, Ordering::Relaxed);
+            load.1.fetch_add(1, Ordering::Relaxed);
             let _ = tx.send(job(w));
+            load.1.fetch_sub(1, Ordering::Relaxed);
         });
         self.jobs
             .lock()

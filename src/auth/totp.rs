@@ -94,17 +94,20 @@ pub fn hash_recovery_code(code: &str) -> String {
 
 /// Whether `code` is this user's second factor now: a TOTP code of a step not used before (the
 /// step is then used up), or an unused recovery code (then used up). Each use is one atomic
-/// statement, so a code can't be used twice by concurrent requests.
-pub async fn second_factor(db: &Db, user: &UserRow, code: &str) -> ApiResult<bool> {
-    let Some(secret) = &user.totp_secret else { return Ok(false) };
+/// statement, so a code can't be used twice by concurrent requests. Answers which kind of code
+/// it was (`totp` or `recovery_code`), or none when it is not the user's.
+pub async fn second_factor(db: &Db, user: &UserRow, code: &str) -> ApiResult<Option<&'static str>> {
+    let Some(secret) = &user.totp_secret else { return Ok(None) };
     if is_totp_code(code) {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
-        return Ok(match matching_step(secret, code, now) {
+        let used = match matching_step(secret, code, now) {
             Some(step) => two_factor::use_step(&db.write, user.id, step as i64).await?,
             None => false,
-        });
+        };
+        return Ok(used.then_some("totp"));
     }
-    Ok(two_factor::use_recovery_code(&db.write, user.id, &hash_recovery_code(code)).await?)
+    let used = two_factor::use_recovery_code(&db.write, user.id, &hash_recovery_code(code)).await?;
+    Ok(used.then_some("recovery_code"))
 }
 
 #[cfg(test)]

@@ -117,10 +117,11 @@ pub async fn revoke(db: impl Into<Ex<'_>>, user_id: i64, id: i64) -> Result<bool
     Ok(n == 1)
 }
 
-pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64) -> Result<(), sqlx::Error> {
+/// Answers how many there were.
+pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64) -> Result<u64, sqlx::Error> {
     with_conn!(db, |c| sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
         .bind(user_id)
         .execute(c)
         .await
-        .map(drop))
+        .map(|r| r.rows_affected()))
 }

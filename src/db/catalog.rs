@@ -26,6 +26,12 @@ pub async fn category(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<CategoryR
     with_conn!(db, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 
+/// As `category`, locked for the rest of the transaction (Postgres).
+pub async fn lock_category(tx: &mut super::Tx, id: i64) -> Result<Option<CategoryRow>, sqlx::Error> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1{}", tx.kind().for_update());
+    with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+}
+
 /// A unique-name clash surfaces as the `categories.name` violation (409 `name_taken`).
 pub async fn insert_category(
     db: impl Into<Ex<'_>>,
@@ -101,6 +107,13 @@ pub async fn product(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<ProductRow
 }
 
 /// A validated product, as created or fully replaced.
+/// As `product`, its row locked for the rest of the transaction (Postgres).
+pub async fn lock_product(tx: &mut super::Tx, id: i64) -> Result<Option<ProductRow>, sqlx::Error> {
+    let lock = tx.kind().pick("", " FOR UPDATE OF p");
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} WHERE p.id = $1{lock}");
+    with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+}
+
 #[derive(Debug, Clone)]
 pub struct NewProduct {
     pub name: String,

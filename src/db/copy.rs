@@ -26,6 +26,7 @@ pub const TABLES: &[&str] = &[
     "recovery_codes",
     "mfa_challenges",
     "api_tokens",
+    "audit_log",
     "categories",
     "products",
     "cart_items",

@@ -111,6 +111,14 @@ impl Drop for SqliteTx {
 }
 
 impl Pool {
+    /// Connections open, and of those how many are idle.
+    pub fn usage(&self) -> (u32, usize) {
+        match self {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             Pool::Sqlite(_) => Kind::Sqlite,

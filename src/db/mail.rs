@@ -240,6 +240,13 @@ pub async fn mark_failed(db: &Pool, id: i64, error: &str) -> Result<(), sqlx::Er
 }
 
 /// The outbox, newest first, optionally of one status.
+/// How many mails the outbox holds in each status.
+pub async fn count_by_status(db: impl Into<Ex<'_>>) -> Result<Vec<(MailStatus, i64)>, sqlx::Error> {
+    with_conn!(db, |c| sqlx::query_as("SELECT status, count(*) FROM mail_outbox GROUP BY status")
+        .fetch_all(c)
+        .await)
+}
+
 pub async fn page(
     db: &Pool,
     status: Option<MailStatus>,

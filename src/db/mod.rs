@@ -9,6 +9,7 @@
 
 pub mod api_tokens;
 pub mod assets;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod copy;
@@ -111,6 +112,11 @@ impl InFlight {
     pub fn enter(self: &Arc<Self>) -> Serving {
         self.0.fetch_add(1, Ordering::AcqRel);
         Serving(self.clone())
+    }
+
+    /// How many requests are being served now.
+    pub fn current(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
     }
 
     /// Waits until no request is being served, or `limit` has passed.
@@ -367,6 +373,7 @@ pub enum Job {
     RateLimitPurge = 0x5354_0002,
     MailTokenPurge = 0x5354_0003,
     ChallengePurge = 0x5354_0004,
+    AuditPurge = 0x5354_0005,
 }
 
 /// Whether this instance runs this round of `job`: on Postgres, a transaction-scoped advisory
@@ -385,13 +392,18 @@ pub async fn claim_round(tx: &mut Tx, job: Job) -> Result<bool, sqlx::Error> {
 
 /// One round of a purge job: `delete` (binding `bound` as `$1`) in a transaction that claims the
 /// round first; 0 when another instance has it.
-async fn purge_round(db: &Pool, job: Job, delete: &'static str, bound: i64) -> Result<u64, sqlx::Error> {
+async fn purge_round(
+    db: &Pool,
+    job: Job,
+    delete: &'static str,
+    bound: impl Into<engine::Param>,
+) -> Result<u64, sqlx::Error> {
+    let bound = [bound.into()];
     let mut tx = db.begin().await?;
     if !claim_round(&mut tx, job).await? {
         return Ok(0);
     }
-    let purged = engine::with_conn!(&mut tx, |c| sqlx::query(delete)
-        .bind(bound)
+    let purged = engine::with_conn!(&mut tx, |c| engine::bind_params!(sqlx::query(delete), &bound)
         .execute(c)
         .await
         .map(|d| d.rows_affected()))?;

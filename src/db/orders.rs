@@ -3,7 +3,9 @@
 
 use super::engine::{with_conn, Ex, Kind, Pool, Tx};
 use super::query::{contains_pattern, page_of, returning_optional, timestamp, Filter, Listing};
+use super::audit::Event;
 use super::users::UserRow;
+use crate::domain::audit::{Details, TargetType};
 use crate::domain::orders::{IdempotencyKey, OrderFilter, OrderStatus};
 use crate::domain::ClosedSet;
 
@@ -62,15 +64,22 @@ pub enum Placement {
 /// Places an order from the user's whole cart in one write transaction of its own, committed
 /// only when the order is placed; any other outcome, or an error, rolls everything back (which
 /// also puts the cart back).
+/// `event` (`order.placed`, from the request) is recorded with the order it placed, in the same
+/// transaction.
 pub async fn place(
     db: &Pool,
     customer: &UserRow,
     idempotency_key: Option<&IdempotencyKey>,
+    event: Event,
 ) -> Result<Placement, sqlx::Error> {
     let mut tx = db.begin().await?;
     let placement = place_in(&mut tx, customer, idempotency_key.map(IdempotencyKey::as_str)).await?;
-    match placement {
-        Placement::Placed(..) => tx.commit().await?,
+    match &placement {
+        Placement::Placed(order, items) => {
+            let details = Details::new().with("total", order.total_price).with("items", items.len());
+            super::audit::record(&mut tx, event.on(TargetType::Order, order.id).details(details)).await?;
+            tx.commit().await?
+        }
         _ => tx.rollback().await?,
     }
     Ok(placement)
@@ -264,6 +273,12 @@ pub async fn page(
 /// Moves the order to `to` only if its status is still one of `from` (and, with `owner`, only if
 /// it belongs to that user): the check and the change are one statement, so of two racing
 /// changes exactly one wins. Sets `shipped_at` when shipping. False when nothing changed.
+/// The order's status, its row locked for the rest of the transaction (Postgres).
+pub async fn lock_status(tx: &mut Tx, id: i64) -> Result<Option<OrderStatus>, sqlx::Error> {
+    let sql = format!("SELECT status FROM orders WHERE id = $1{}", tx.kind().for_update());
+    with_conn!(tx, |c| sqlx::query_scalar(&sql).bind(id).fetch_optional(c).await)
+}
+
 pub async fn change_status(
     db: impl Into<Ex<'_>>,
     id: i64,

@@ -124,6 +124,13 @@ where
     Ok(query.fetch_all(db).await?.into_iter().next())
 }
 
+/// A LIKE pattern matching what starts with `text`, taken literally (`ESCAPE '\'`).
+pub fn prefix_pattern(text: &str) -> String {
+    let mut out = contains_pattern(text);
+    out.remove(0);
+    out
+}
+
 /// A LIKE pattern matching `text` anywhere, with the text taken literally (`ESCAPE '\'`).
 pub fn contains_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -96,14 +96,14 @@ pub async fn revoke(db: impl Into<Ex<'_>>, user_id: i64, sid: i64) -> Result<boo
     Ok(done == 1)
 }
 
-/// Revokes every session of the user except `keep` (pass `None` for all).
-pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64, keep: Option<i64>) -> Result<(), sqlx::Error> {
+/// Revokes every session of the user except `keep` (pass `None` for all); answers how many.
+pub async fn revoke_all(db: impl Into<Ex<'_>>, user_id: i64, keep: Option<i64>) -> Result<u64, sqlx::Error> {
     with_conn!(db, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2")
         .bind(user_id)
         .bind(keep)
         .execute(c)
         .await
-        .map(|_| ()))
+        .map(|d| d.rows_affected()))
 }
 
 /// One instance at a time runs it (`claim_round`); the others skip the round.

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod audit;
 pub mod catalog;
 pub mod closed_set;
 pub mod mail;

@@ -7,6 +7,8 @@
 //! time of one UPDATE; the mail keeps its `Message-ID`, so a receiving system can drop the copy.
 
 use std::sync::Arc;
+
+use crate::metrics::Metrics;
 use std::time::Duration;
 
 use super::transport::Outcome;
@@ -32,7 +34,7 @@ pub fn retry_after(attempts: i64) -> Option<Duration> {
     BACKOFF_SECS.get(i).map(|s| Duration::from_secs(*s))
 }
 
-pub async fn run(db: Pool, in_flight: Arc<InFlight>, mailer: Arc<Mailer>) {
+pub async fn run(db: Pool, in_flight: Arc<InFlight>, mailer: Arc<Mailer>, metrics: Arc<Metrics>) {
     loop {
         if db.is_closed() {
             return;
@@ -46,6 +48,9 @@ pub async fn run(db: Pool, in_flight: Arc<InFlight>, mailer: Arc<Mailer>) {
                     rocket::tokio::time::timeout(ATTEMPT_LIMIT, mailer.transport.send(&mailer.from, &mail))
                         .await
                         .unwrap_or_else(|_| Outcome::Retry("the attempt timed out".into()));
+                if !matches!(outcome, Outcome::Sent) {
+                    metrics.mail_attempt_failed();
+                }
                 record(&db, &mail, outcome).await;
                 drop(serving);
             }

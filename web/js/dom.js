@@ -173,7 +173,8 @@ export function formDialog({ title, test, build }) {
 /**
  * A labelled form control with a slot for its error message.
  * opts: label, name, type (text|email|password|number|textarea|select|checkbox), value, options
- * ([{value, label}]), hint, required, autocomplete, test, inputmode, placeholder, min, max, step, prefix.
+ * ([{value, label}], where {label, options} is a group), hint, required, autocomplete, test,
+ * inputmode, placeholder, min, max, step, prefix.
  */
 export function field(opts) {
   const id = opts.id || uid(`f-${opts.name}`);
@@ -195,8 +196,9 @@ export function field(opts) {
     control = h('textarea', { ...common, rows: opts.rows || 4, class: 'input' });
     control.value = opts.value ?? '';
   } else if (opts.type === 'select') {
+    const option = (o) => h('option', { value: String(o.value) }, o.label);
     control = h('select', { ...common, class: 'input' },
-      (opts.options || []).map((o) => h('option', { value: String(o.value) }, o.label)));
+      (opts.options || []).map((o) => (o.options ? h('optgroup', { label: o.label }, o.options.map(option)) : option(o))));
     control.value = opts.value === null || opts.value === undefined ? '' : String(opts.value);
   } else if (opts.type === 'checkbox') {
     control = h('input', { ...common, type: 'checkbox', class: 'checkbox', checked: Boolean(opts.checked) });

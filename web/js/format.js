@@ -1,4 +1,4 @@
-// Formatting and parsing of money, numbers and dates.
+// Formatting and parsing of money, numbers, dates and times, and browser names.
 import { state } from './state.js';
 
 const moneyFormats = new Map();
@@ -125,6 +125,32 @@ export function dateTime(iso) {
   return Number.isNaN(d.getTime()) ? '—' : dateTimeFmt.format(d);
 }
 
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** An instant as a datetime-local input shows it, in the browser's time zone: "2026-12-02T11:00". */
+export function localInputValue(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/**
+ * A datetime-local input's value (the browser's time zone) as an RFC 3339 instant in UTC. With
+ * `end`, the last millisecond of what was typed: "to 11:00" means up to 11:00:59.999, so the
+ * events of that minute are in the range. Null when the value is not a date and time.
+ */
+export function isoFromLocalInput(value, { end = false } = {}) {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,3}))?)?$/.exec(String(value ?? '').trim());
+  if (!m) return null;
+  const [, y, mo, d, hh, mm, ss, ms] = m;
+  const local = new Date(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm), Number(ss || 0), Number((ms || '0').padEnd(3, '0')));
+  if (Number.isNaN(local.getTime())) return null;
+  let t = local.getTime();
+  if (end) t += ss === undefined ? 59_999 : ms === undefined ? 999 : 0;
+  return new Date(t).toISOString();
+}
+
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 /** "3 minutes ago", "yesterday". */
@@ -146,6 +172,28 @@ export function relativeTime(iso) {
     if (abs < limit) return rtf.format(Math.round(seconds / size), unit);
   }
   return dateTime(iso);
+}
+
+const BROWSERS = [
+  [/Edg(e|A|iOS)?\//, 'Edge'], [/OPR\/|Opera/, 'Opera'], [/SamsungBrowser\//, 'Samsung Internet'],
+  [/Firefox\/|FxiOS\//, 'Firefox'], [/Chrome\/|CriOS\//, 'Chrome'], [/Version\/[\d.]+.*Safari\//, 'Safari'],
+];
+const SYSTEMS = [
+  [/iPhone/, 'iPhone'], [/iPad/, 'iPad'], [/Android/, 'Android'], [/Windows/, 'Windows'], [/CrOS/, 'ChromeOS'],
+  [/Mac OS X|Macintosh/, 'macOS'], [/Linux/, 'Linux'],
+];
+
+/**
+ * "Chrome on Linux", "Safari on iPhone" from a User-Agent string; anything else (a script, an
+ * unknown browser) is shown as it came, shortened.
+ */
+export function describeAgent(ua) {
+  if (!ua) return 'Unknown browser';
+  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
+  if (browser && os) return `${browser} on ${os}`;
+  if (browser) return browser;
+  return ua.length > 48 ? `${ua.slice(0, 47)}…` : ua;
 }
 
 export function plural(n, one, many = `${one}s`) {

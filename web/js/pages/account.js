@@ -6,7 +6,7 @@ import {
   h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, badge, loading, actionError, withButton,
   showFieldProblems,
 } from '../dom.js';
-import { dateTime, relativeTime, date } from '../format.js';
+import { dateTime, relativeTime, date, describeAgent } from '../format.js';
 import { navigate, setTitle } from '../router.js';
 import { accountNav, passwordField, resendVerification, verifiedBadge } from '../widgets.js';
 
@@ -237,28 +237,6 @@ function sessionRow(session, errors) {
     row.append(revoke);
   }
   return row;
-}
-
-const BROWSERS = [
-  [/Edg(e|A|iOS)?\//, 'Edge'], [/OPR\/|Opera/, 'Opera'], [/SamsungBrowser\//, 'Samsung Internet'],
-  [/Firefox\/|FxiOS\//, 'Firefox'], [/Chrome\/|CriOS\//, 'Chrome'], [/Version\/[\d.]+.*Safari\//, 'Safari'],
-];
-const SYSTEMS = [
-  [/iPhone/, 'iPhone'], [/iPad/, 'iPad'], [/Android/, 'Android'], [/Windows/, 'Windows'], [/CrOS/, 'ChromeOS'],
-  [/Mac OS X|Macintosh/, 'macOS'], [/Linux/, 'Linux'],
-];
-
-/**
- * "Chrome on Linux", "Safari on iPhone" from a User-Agent string; anything else (a script, an
- * unknown browser) is shown as it came, shortened.
- */
-export function describeAgent(ua) {
-  if (!ua) return 'Unknown browser';
-  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
-  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
-  if (browser && os) return `${browser} on ${os}`;
-  if (browser) return browser;
-  return ua.length > 48 ? `${ua.slice(0, 47)}…` : ua;
 }
 
 function deleteCard() {

@@ -1,28 +1,37 @@
 // Account security: two-step verification (TOTP: set up with a QR code, recovery codes shown once,
-// turn off) and personal API tokens for scripts (created, shown once, listed, revoked).
+// turn off), personal API tokens for scripts (created, shown once, listed, revoked), and the
+// account's recent activity (sign-ins, failed sign-ins, security changes).
 import { get, post, del } from '../api.js';
 import { state, update, PERMISSIONS, hasPerm } from '../state.js';
 import {
   h, field, formError, onSubmit, values, toast, confirmDialog, pageHeader, badge, actionError, withButton,
   showErrors, showFieldProblems, setFieldError,
 } from '../dom.js';
-import { dateTime, relativeTime, date, plural } from '../format.js';
+import { dateTime, relativeTime, date, plural, describeAgent } from '../format.js';
 import { setTitle } from '../router.js';
 import { reloadMe } from '../session.js';
 import { accountNav, passwordField, copyButton, downloadText } from '../widgets.js';
+import { eventTime, eventAction, eventDetails } from '../audit.js';
+
+const ACTIVITY_PER_PAGE = 10;
 
 export async function securityPage(ctx) {
   setTitle('Security');
-  // The user as the server sees them now (2FA may have changed in another tab), and their tokens.
-  const [user, tokens] = await Promise.all([reloadMe(), get('/users/me/tokens')]);
+  // The user as the server sees them now (2FA may have changed in another tab), their tokens, and
+  // the first page of their activity (which, should it fail, fails in its own card only).
+  const [user, tokens, activity] = await Promise.all([
+    reloadMe(),
+    get('/users/me/tokens'),
+    get('/users/me/activity', { page: 1, perPage: ACTIVITY_PER_PAGE }).catch((err) => err),
+  ]);
   if (!ctx.isCurrent()) return;
 
   const twoFactor = twoFactorCard(user);
   const apiTokens = tokensCard(user, tokens);
   ctx.root.replaceChildren(
-    pageHeader('Security', { subtitle: 'Two-step verification and API tokens for your account.' }),
+    pageHeader('Security', { subtitle: 'Two-step verification, API tokens and recent activity for your account.' }),
     accountNav('security'),
-    h('div', { class: 'security-layout' }, twoFactor, apiTokens));
+    h('div', { class: 'security-layout' }, twoFactor, apiTokens, activityCard(activity)));
 }
 
 function card(title, body, { test, id, description, status } = {}) {
@@ -419,4 +428,101 @@ function tokensCard(user, initial) {
     test: 'tokens-card', id: 'card-api-tokens',
     description: 'Personal tokens let scripts use the API as you, within the scopes you choose.',
   });
+}
+
+/* ------------------------------------------------------------------ recent activity */
+
+/**
+ * The account's own events, newest first: sign-ins, failed sign-ins, password, email, two-step
+ * and token changes. Hooks: activity-list with each activity-row (data-event-id, data-action),
+ * activity-count, activity-more (the next page, added below); activity-empty when there are none;
+ * activity-error with activity-retry when they could not be loaded.
+ */
+function activityCard(first) {
+  const body = h('div', { class: 'card-body' });
+  const list = h('ol', { class: 'activity-list', test: 'activity-list', 'aria-label': 'Events, newest first' });
+  const count = h('p', { class: 'muted activity-count', test: 'activity-count' });
+  const more = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'activity-more' }, 'Show more');
+  const errors = actionError('activity-more-error');
+  const shown = new Set();
+  let page = 0;
+  let totalPages = 0;
+  let totalItems = 0;
+
+  const fetchPage = (n) => get('/users/me/activity', { page: n, perPage: ACTIVITY_PER_PAGE });
+
+  /** Adds a page of events (skipping any already shown: newer events shift the pages); returns the first new row. */
+  function add(data) {
+    ({ page, totalPages, totalItems } = data);
+    let firstNew = null;
+    for (const event of data.items) {
+      if (shown.has(event.id)) continue;
+      shown.add(event.id);
+      const row = activityRow(event);
+      list.append(row);
+      firstNew ||= row;
+    }
+    paint();
+    return firstNew;
+  }
+
+  function paint() {
+    if (!shown.size) {
+      body.replaceChildren(h('div', { class: 'activity-empty', test: 'activity-empty' },
+        h('p', { class: 'strong' }, 'No activity yet'),
+        h('p', { class: 'muted' }, 'Sign-ins and changes to your password, email address, two-step verification and tokens appear here.')));
+      return;
+    }
+    const all = page >= totalPages;
+    more.hidden = all;
+    count.textContent = all ? plural(totalItems, 'event') : `Showing ${shown.size} of ${plural(totalItems, 'event')}`;
+    if (!list.isConnected) body.replaceChildren(list, errors.el, h('div', { class: 'activity-foot' }, count, more));
+  }
+
+  function failed(err) {
+    const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', test: 'activity-retry' }, 'Try again');
+    retry.addEventListener('click', () => withButton(retry, 'Loading…', async () => {
+      try {
+        add(await fetchPage(1));
+      } catch (again) {
+        if (again.status !== 401) failed(again);
+      }
+    }));
+    body.replaceChildren(h('div', { class: 'alert alert-error', role: 'alert', test: 'activity-error' },
+      h('p', { class: 'alert-title' }, err?.message || 'Your activity could not be loaded.'),
+      h('div', { class: 'form-actions' }, retry)));
+  }
+
+  more.addEventListener('click', () => withButton(more, 'Loading…', async () => {
+    errors.clear();
+    try {
+      // The first new row takes the focus, so keyboard and screen-reader users continue from there.
+      add(await fetchPage(page + 1))?.focus({ preventScroll: true });
+    } catch (err) {
+      if (err.status !== 401) errors.show(err);
+    }
+  }));
+
+  if (first instanceof Error) {
+    if (first.status !== 401) failed(first);
+  } else {
+    add(first);
+  }
+  return card('Recent activity', body, {
+    test: 'activity-card', id: 'card-activity',
+    description: ['Sign-ins and security changes on your account. Something you do not recognise? Change your password and sign out everywhere on ',
+      h('a', { href: '/account', test: 'activity-profile-link' }, 'your profile'), '.'],
+  });
+}
+
+function activityRow(event) {
+  return h('li', { class: 'activity', test: 'activity-row', tabindex: '-1', dataset: { eventId: event.id, action: event.action } },
+    h('p', { class: 'activity-title' }, eventAction(event.action, { showName: false })),
+    h('p', { class: 'activity-meta muted' },
+      eventTime(event.at),
+      ' · ',
+      h('span', { test: 'event-ip' }, event.ip || 'Unknown address'),
+      ' · ',
+      h('span', { test: 'event-agent', title: event.userAgent || '' }, describeAgent(event.userAgent))),
+    eventDetails(event.details, { inline: true }));
 }

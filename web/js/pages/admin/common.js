@@ -14,6 +14,7 @@ export const SECTIONS = [
   { id: 'orders', href: '/admin/orders', label: 'Orders', perm: 'orders:manage', text: 'See every order and move it along: confirm, ship, deliver or cancel.' },
   { id: 'users', href: '/admin/users', label: 'Users', perm: 'users:manage', text: 'Roles, permissions and deactivation.' },
   { id: 'mail', href: '/admin/mail', label: 'Mail', perm: 'users:manage', text: 'The outbox: which mails were sent, which wait for a retry, which failed.' },
+  { id: 'audit', href: '/admin/audit', label: 'Audit log', perm: 'users:manage', text: 'Who did what, and when: sign-ins, and changes to users, the catalog, orders and assets.' },
 ];
 
 function adminNav(active) {
@@ -98,11 +99,12 @@ export function listSearch({ ctx, test, label, placeholder, list, errors, setQ }
 
 /**
  * A table: `columns` are labels or {label, num}; `actions` adds a last, unlabelled column for row
- * buttons; `rows` are <tr> elements. Wrapped so it scrolls sideways on a phone.
+ * buttons; `rows` are <tr> elements; `className` is added to the table's. Wrapped so it scrolls
+ * sideways on a phone.
  */
-export function dataTable({ test, label, columns, actions = true, rows }) {
+export function dataTable({ test, label, columns, actions = true, rows, className }) {
   return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' },
-    h('table', { class: 'table', test },
+    h('table', { class: ['table', className], test },
       h('thead', null, h('tr', null,
         columns.map((c) => (typeof c === 'string'
           ? h('th', { scope: 'col' }, c)
