@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `admin create`, `admin set-password`, `backup`.
+//! The command line: `serve` (the default), `admin create`, `admin set-password`, `backup`,
+//! `restore`, `migrate-to`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,12 @@ pub enum Command {
     Backup {
         #[arg(value_name = "OUT.db")]
         out: PathBuf,
+    },
+    /// Put a backup in place of the database (the server must be stopped). The replaced file is
+    /// kept as `FILE.before-restore`.
+    Restore {
+        #[arg(value_name = "BACKUP.db")]
+        backup: PathBuf,
     },
     /// Copy this SQLite database into an empty PostgreSQL database: every row, the same ids and
     /// the JWT secret, so signed-in users stay signed in. Prints `TABLE ROWS` per table.
@@ -186,7 +193,9 @@ pub async fn admin_set_password(config: Config, who: &Who, password: &str) -> Re
     // Delivered by the server's worker, as every mail.
     app.mailer.password_changed(&mut tx, &user).await.map_err(|e| e.to_string())?;
     let event = Event::new(Action::PasswordChanged).on(TargetType::User, user.id);
-    audit::record(&mut tx, event.details(Details::new().with("via", "cli"))).await.map_err(|e| e.to_string())?;
+    audit::record(&mut tx, event.details(Details::new().with("via", "cli")))
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("Password set for {}; their sessions were revoked and a notice was queued.", user.email))
 }
@@ -223,12 +232,20 @@ pub async fn backup(config: Config, out: &Path) -> Result<String, String> {
         return Err(format!("{} already exists; choose a new file", out.display()));
     }
     let pools = open(&config).await?;
-    let target = out.to_str().ok_or("the output path is not valid UTF-8")?;
-    let Pool::Sqlite(write) = &pools.write else { unreachable!("a SQLite target") };
-    sqlx::query("VACUUM INTO $1")
-        .bind(target)
-        .execute(write)
-        .await
-        .map_err(|e| format!("backup failed: {e}"))?;
+    let Pool::Sqlite(read) = &pools.read else { unreachable!("a SQLite target") };
+    crate::db::backup::copy_into(read, out).await.map_err(|e| format!("backup failed: {e}"))?;
+    pools.close().await;
+    crate::db::backup::check_sound(out).await?;
     Ok(format!("Backed up {} to {}.", crate::db::display_path(&config.database), out.display()))
+}
+
+/// Puts a backup in place of the database file (see `db::backup::restore`).
+pub async fn restore(config: Config, backup: &Path) -> Result<String, String> {
+    let Target::Sqlite(file) = Target::of(&config.database) else {
+        return Err(format!(
+            "restore replaces a SQLite file; {} is a PostgreSQL database: use pg_restore",
+            display_url(&config.database.to_string_lossy())
+        ));
+    };
+    crate::db::backup::restore(&file, backup).await
 }

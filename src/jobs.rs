@@ -7,10 +7,12 @@ use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
 use crate::db::{self, Db};
+use crate::metrics::Metrics;
 use crate::App;
 
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
 const RATE_LIMIT_PURGE_EVERY: Duration = Duration::from_secs(600);
+const AUDIT_PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The fairing that starts every background job.
 pub fn start() -> AdHoc {
@@ -18,6 +20,12 @@ pub fn start() -> AdHoc {
         Box::pin(async move {
             let (Some(db), Some(app)) = (Db::fetch(rocket), rocket.state::<App>()) else { return };
             rocket::tokio::spawn(purge_sessions(db.write.clone()));
+            if app.config.audit_retention_days > 0 {
+                rocket::tokio::spawn(purge_audit_log(db.write.clone(), app.config.audit_retention_days));
+            }
+            if let (Some(schedule), db::Pool::Sqlite(read)) = (backup_schedule(&app.config), &db.read) {
+                rocket::tokio::spawn(backups(read.clone(), schedule, app.metrics.clone()));
+            }
             rocket::tokio::spawn(crate::mail::worker::run(
                 db.write.clone(),
                 db.in_flight.clone(),
@@ -34,6 +42,64 @@ pub fn start() -> AdHoc {
             }
         })
     })
+}
+
+/// Events older than `audit_retention_days` go, hourly, one instance at a time.
+async fn purge_audit_log(write: db::Pool, days: u64) {
+    loop {
+        if write.is_closed() {
+            return;
+        }
+        let before = chrono::Utc::now() - chrono::Duration::days(days.min(100_000) as i64);
+        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        match db::audit::purge_older_than(&write, before).await {
+            Ok(n) if n > 0 => tracing::info!("purged {n} audit events older than {days} days"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("purging the audit log failed: {e}"),
+        }
+        rocket::tokio::time::sleep(AUDIT_PURGE_EVERY).await;
+    }
+}
+
+fn backup_schedule(config: &crate::config::Config) -> Option<db::backup::Schedule> {
+    let dir = config.backup_dir.clone().filter(|_| config.backup_interval > 0)?;
+    let stem = config.database.file_stem().and_then(|s| s.to_str()).unwrap_or("stockroom").to_owned();
+    Some(db::backup::Schedule {
+        dir,
+        stem,
+        keep: config.backup_keep as usize,
+        every: Duration::from_secs(config.backup_interval),
+    })
+}
+
+/// A backup each interval; a failure is logged and counted, and the next interval tries again.
+async fn backups(read: sqlx::SqlitePool, schedule: db::backup::Schedule, metrics: std::sync::Arc<Metrics>) {
+    tracing::info!(
+        "backing up every {} s into {} (keeping {})",
+        schedule.every.as_secs(),
+        schedule.dir.display(),
+        schedule.keep
+    );
+    rocket::tokio::time::sleep(schedule.wait()).await;
+    loop {
+        if read.is_closed() {
+            return;
+        }
+        match schedule.run_once(&read).await {
+            Ok(file) => {
+                metrics.backup(true);
+                tracing::info!("backup written: {}", file.display());
+            }
+            Err(e) => {
+                if read.is_closed() {
+                    return;
+                }
+                metrics.backup(false);
+                tracing::error!("scheduled backup failed: {e}");
+            }
+        }
+        rocket::tokio::time::sleep(schedule.every).await;
+    }
 }
 
 /// Counters whose window is over count nothing; this only keeps the table small.

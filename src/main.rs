@@ -73,6 +73,7 @@ async fn run(command: Command, config: Config) -> Result<String, String> {
             stockroom::cli::admin_set_password(config, &who, &password).await
         }
         Command::Backup { out } => stockroom::cli::backup(config, &out).await,
+        Command::Restore { backup } => stockroom::cli::restore(config, &backup).await,
         Command::MigrateTo { url } => stockroom::cli::migrate_to(config, &url).await,
     }
 }

@@ -17,6 +17,7 @@ use rocket::{get, State};
 use crate::auth::guards::client_ip;
 use crate::auth::secrets::same;
 use crate::db::{self, Db};
+use crate::domain::audit::LoginFailure;
 use crate::domain::mail::MailStatus;
 use crate::domain::ClosedSet;
 use crate::App;
@@ -83,7 +84,11 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("stockroom");
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register("http_requests", "Requests answered, by method, route template and status", requests.clone());
+        registry.register(
+            "http_requests",
+            "Requests answered, by method, route template and status",
+            requests.clone(),
+        );
         // 1 ms to about 16 s.
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.001, 2.0, 15))
@@ -97,7 +102,11 @@ impl Metrics {
         let in_flight = Gauge::default();
         registry.register("http_requests_in_flight", "Requests being served", in_flight.clone());
         let hash_waiting = Gauge::default();
-        registry.register("password_hash_queue", "Password hashes waiting for a hashing thread", hash_waiting.clone());
+        registry.register(
+            "password_hash_queue",
+            "Password hashes waiting for a hashing thread",
+            hash_waiting.clone(),
+        );
         let hash_running = Gauge::default();
         registry.register("password_hash_running", "Password hashes being computed", hash_running.clone());
         let pool = Family::<PoolLabels, Gauge>::default();
@@ -130,6 +139,13 @@ impl Metrics {
             "When the last scheduled backup succeeded (unix time; 0 = none yet)",
             last_backup.clone(),
         );
+        // Fixed label sets start at zero, so a dashboard sees the series before the first event.
+        for reason in LoginFailure::ALL {
+            drop(logins_failed.get_or_create(&ReasonLabel { reason: reason.as_str() }));
+        }
+        for result in ["ok", "failed"] {
+            drop(backups.get_or_create(&ResultLabel { result }));
+        }
         Metrics {
             registry,
             requests,
@@ -154,8 +170,8 @@ impl Metrics {
         self.requests.get_or_create(&RequestLabels { method, route, status }).inc();
     }
 
-    pub fn login_failed(&self, reason: &'static str) {
-        self.logins_failed.get_or_create(&ReasonLabel { reason }).inc();
+    pub fn login_failed(&self, reason: LoginFailure) {
+        self.logins_failed.get_or_create(&ReasonLabel { reason: reason.as_str() }).inc();
     }
 
     pub fn order_placed(&self) {
@@ -186,7 +202,9 @@ impl Metrics {
         for (name, pool) in pools {
             let (size, idle) = pool.usage();
             self.pool.get_or_create(&PoolLabels { pool: name, state: "idle" }).set(idle as i64);
-            self.pool.get_or_create(&PoolLabels { pool: name, state: "in_use" }).set(size as i64 - idle as i64);
+            self.pool
+                .get_or_create(&PoolLabels { pool: name, state: "in_use" })
+                .set(size as i64 - idle as i64);
         }
         match db::mail::count_by_status(&db.read).await {
             Ok(counts) => {

@@ -19,8 +19,8 @@ use crate::auth::guards::AssetsWrite;
 use crate::auth::{Client, Perm};
 use crate::db::assets::{self, AssetValues, Deleted};
 use crate::db::{audit, Db};
-use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
+use crate::domain::audit::{Action, Details, TargetType};
 use crate::domain::money::bounded;
 use crate::domain::text::{optional_text, text};
 use crate::domain::Fields;
@@ -148,7 +148,8 @@ pub async fn create(
     let values = AssetValues { symbol: symbol.into_inner(), name, price, market_cap, rating, sector };
     let mut tx = db.write.begin().await?;
     let asset = assets::insert(&mut tx, &values).await?;
-    let details = Details::new().with("symbol", &asset.symbol).with("name", &asset.name).with("price", asset.price);
+    let details =
+        Details::new().with("symbol", &asset.symbol).with("name", &asset.name).with("price", asset.price);
     let event = client.event(Action::AssetCreated).by(&who.0.user).on(TargetType::Asset, asset.id);
     audit::record(&mut tx, event.details(details)).await?;
     tx.commit().await?;
@@ -264,12 +265,10 @@ pub async fn update_prices(
     for (i, (symbol, price)) in entries.iter().enumerate() {
         let Some(symbol) = symbol else { continue };
         let found = match price {
-            Some(price) => {
-                assets::set_price(&mut tx, symbol, *price).await?.map(|a| {
-                    prices.insert(a.symbol.clone(), Value::from(a.price));
-                    updated.push(Asset::from(a))
-                })
-            }
+            Some(price) => assets::set_price(&mut tx, symbol, *price).await?.map(|a| {
+                prices.insert(a.symbol.clone(), Value::from(a.price));
+                updated.push(Asset::from(a))
+            }),
             // The price is already reported; still say whether the symbol exists.
             None => assets::id_of(&mut tx, symbol).await?.map(|_| ()),
         };
@@ -281,7 +280,8 @@ pub async fn update_prices(
     f.finish()?;
     if !updated.is_empty() {
         let details = Details::new().with("count", updated.len()).with("prices", prices);
-        audit::record(&mut tx, client.event(Action::AssetPricesUpdated).by(&who.0.user).details(details)).await?;
+        audit::record(&mut tx, client.event(Action::AssetPricesUpdated).by(&who.0.user).details(details))
+            .await?;
     }
     tx.commit().await?;
     Ok(Json(updated))

@@ -18,7 +18,7 @@ use crate::auth::token::Tokens;
 use crate::auth::totp::second_factor;
 use crate::auth::{AnyEmail, AuthLimit, AuthUser, Client, SessionUser, SignedIn};
 use crate::db::{audit, sessions, two_factor, users, users::NewUser, users::UserRow, Db, Ex};
-use crate::domain::audit::{Action, Details, TargetType};
+use crate::domain::audit::{Action, Details, LoginFailure, TargetType};
 use crate::domain::{DisplayName, Email, Fields, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::App;
@@ -154,7 +154,7 @@ async fn failed(
     app: &App,
     client: &Client,
     user: Option<&UserRow>,
-    reason: &'static str,
+    reason: LoginFailure,
 ) -> ApiResult<()> {
     app.metrics.login_failed(reason);
     let mut event = client.event(Action::LoginFailed).details(Details::new().with("reason", reason));
@@ -231,8 +231,11 @@ pub async fn signup(
     app.mailer.verify_email(&mut tx, &user).await?;
     let (token, _) = start_session(&mut tx, tokens, &client, cookies, &user).await?;
     let details = Details::new().with("via", "signup").with("role", user.role);
-    audit::record(&mut tx, client.event(Action::UserCreated).by(&user).on(TargetType::User, user.id).details(details))
-        .await?;
+    audit::record(
+        &mut tx,
+        client.event(Action::UserCreated).by(&user).on(TargetType::User, user.id).details(details),
+    )
+    .await?;
     tx.commit().await?;
     app.mailer.wake();
     let body = AuthResponse { message: "User created successfully", token, user: user.into() };
@@ -279,14 +282,15 @@ pub async fn login(
         user => {
             // One stable line for fail2ban; never the password.
             tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?}", client.ip, login);
-            let reason = if user.is_some() { "wrong_password" } else { "unknown_login" };
+            let reason =
+                if user.is_some() { LoginFailure::WrongPassword } else { LoginFailure::UnknownLogin };
             failed(db, app, &client, user.as_ref(), reason).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
     if !user.is_active {
         app.limits.succeeded(client.ip, &subject).await?;
-        failed(db, app, &client, Some(&user), "account_disabled").await?;
+        failed(db, app, &client, Some(&user), LoginFailure::AccountDisabled).await?;
         return Err(ApiError::AccountDisabled);
     }
     if let Some(hash) = verified.rehash {
@@ -362,12 +366,12 @@ pub async fn login_2fa(
     app.limits.attempt(client.ip, &subject).await?;
     let user = users::by_id(&db.read, user_id).await?.ok_or(ApiError::InvalidCredentials)?;
     if !user.is_active {
-        failed(db, app, &client, Some(&user), "account_disabled").await?;
+        failed(db, app, &client, Some(&user), LoginFailure::AccountDisabled).await?;
         return Err(ApiError::AccountDisabled);
     }
     let Some(method) = second_factor(db, &user, &code).await? else {
         tracing::warn!(target: "stockroom::auth", "login failed: client={} login={:?} (wrong code)", client.ip, user.email);
-        failed(db, app, &client, Some(&user), "wrong_code").await?;
+        failed(db, app, &client, Some(&user), LoginFailure::WrongCode).await?;
         return Err(ApiError::InvalidCredentials);
     };
     if !two_factor::close_challenge(&db.write, challenge).await? {
@@ -489,7 +493,13 @@ pub async fn revoke_session(
 
 /// Ends one session of the user (`Some(id)`) or all of them, with its `auth.logout` event.
 /// False when there was no such live session (and nothing is recorded).
-async fn ended(db: &Db, client: &Client, auth: &AuthUser, session: Option<i64>, details: Details) -> ApiResult<bool> {
+async fn ended(
+    db: &Db,
+    client: &Client,
+    auth: &AuthUser,
+    session: Option<i64>,
+    details: Details,
+) -> ApiResult<bool> {
     let mut tx = db.write.begin().await?;
     let ended = match session {
         Some(id) => sessions::revoke(&mut tx, auth.id(), id).await?,

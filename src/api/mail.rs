@@ -253,7 +253,8 @@ pub async fn password_reset_confirm(
     users::set_verified(&mut tx, user.id).await?;
     app.mailer.password_changed(&mut tx, &user).await?;
     // The mailed link proved who they are: they are the actor.
-    audit::record(&mut tx, client.event(Action::PasswordReset).by(&user).on(TargetType::User, user.id)).await?;
+    audit::record(&mut tx, client.event(Action::PasswordReset).by(&user).on(TargetType::User, user.id))
+        .await?;
     tx.commit().await?;
     app.mailer.wake();
     Ok(Json(Message::new("Your password was changed. Sign in with the new one.")))

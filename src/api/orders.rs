@@ -328,7 +328,8 @@ async fn transition(
         tx.rollback().await?;
         return Err(invalid_transition(before, to));
     }
-    let action = if to == OrderStatus::Cancelled { Action::OrderCancelled } else { Action::OrderStatusChanged };
+    let action =
+        if to == OrderStatus::Cancelled { Action::OrderCancelled } else { Action::OrderStatusChanged };
     if to == OrderStatus::Cancelled {
         orders::restock(&mut tx, id).await?;
     }

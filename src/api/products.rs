@@ -201,7 +201,8 @@ pub async fn create_product(
     };
     let mut tx = db.write.begin().await?;
     let id = catalog::insert_product(&mut tx, &new).await.map_err(unknown_category)?;
-    let details = Details::new().with("name", &new.name).with("price", new.price).with("quantity", new.quantity);
+    let details =
+        Details::new().with("name", &new.name).with("price", new.price).with("quantity", new.quantity);
     let event = client.event(Action::ProductCreated).by(&who.0.user).on(TargetType::Product, id);
     audit::record(&mut tx, event.details(details)).await?;
     tx.commit().await?;

@@ -144,8 +144,11 @@ pub async fn create(
     )
     .await?;
     let details = Details::new().with("name", &row.name).with("scopes", &scopes);
-    audit::record(&mut tx, client.event(Action::TokenCreated).by(&auth.user).on(TargetType::Token, row.id).details(details))
-        .await?;
+    audit::record(
+        &mut tx,
+        client.event(Action::TokenCreated).by(&auth.user).on(TargetType::Token, row.id).details(details),
+    )
+    .await?;
     tx.commit().await?;
     let t = ApiToken::from(row);
     let created = CreatedApiToken {
@@ -181,7 +184,8 @@ pub async fn revoke(auth: SessionUser, client: Client, db: &Db, id: i64) -> ApiR
     if !api_tokens::revoke(&mut tx, auth.id(), id).await? {
         return Err(ApiError::NotFound("Token"));
     }
-    audit::record(&mut tx, client.event(Action::TokenRevoked).by(&auth.user).on(TargetType::Token, id)).await?;
+    audit::record(&mut tx, client.event(Action::TokenRevoked).by(&auth.user).on(TargetType::Token, id))
+        .await?;
     tx.commit().await?;
     Ok(Status::NoContent)
 }

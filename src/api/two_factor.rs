@@ -125,7 +125,8 @@ pub async fn enable(
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     two_factor::enable(&mut tx, user.id, step as i64, &hashes).await?;
     sessions::revoke_all(&mut tx, user.id, Some(auth.session_id)).await?;
-    audit::record(&mut tx, client.event(Action::TwoFactorEnabled).by(&user).on(TargetType::User, user.id)).await?;
+    audit::record(&mut tx, client.event(Action::TwoFactorEnabled).by(&user).on(TargetType::User, user.id))
+        .await?;
     tx.commit().await?;
     Ok(Json(RecoveryCodes { recovery_codes: codes.into_iter().map(|(c, _)| c).collect() }))
 }

@@ -312,8 +312,11 @@ async fn remove_user(db: &Db, client: &Client, auth: &AuthUser, id: i64) -> ApiR
     }
     users::delete(&mut tx, id).await?;
     let details = Details::new().with("email", &user.email).with("username", &user.username);
-    audit::record(&mut tx, client.event(Action::UserDeleted).by(&auth.user).on(TargetType::User, id).details(details))
-        .await?;
+    audit::record(
+        &mut tx,
+        client.event(Action::UserDeleted).by(&auth.user).on(TargetType::User, id).details(details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -340,7 +343,13 @@ pub async fn reset_2fa(who: Perm<UsersManage>, client: Client, db: &Db, id: i64)
 
 /// `user.updated` with the before and after of each changed field, and `auth.email_changed`
 /// for a new address; nothing when nothing changed.
-async fn record_changes(tx: &mut Tx, client: &Client, actor: &UserRow, before: &UserRow, after: &UserRow) -> ApiResult<()> {
+async fn record_changes(
+    tx: &mut Tx,
+    client: &Client,
+    actor: &UserRow,
+    before: &UserRow,
+    after: &UserRow,
+) -> ApiResult<()> {
     let on = |action| client.event(action).by(actor).on(TargetType::User, after.id);
     if before.email != after.email {
         let details = Details::new().change("email", &before.email, &after.email);

@@ -6,8 +6,8 @@
 //! `cores × argon2_memory_kib`, requests queue in a channel, and no page is faulted in twice.
 
 use std::net::IpAddr;
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};

@@ -51,7 +51,8 @@ pub async fn record(db: impl Into<Ex<'_>>, e: Event) -> Result<(), sqlx::Error> 
     let details = e.details.into_value().to_string();
     let (actor_id, actor_username) = e.actor.unzip();
     let (target_type, target_id) = e.target.unzip();
-    super::engine::with_conn!(db, |c| sqlx::query(
+    super::engine::with_conn!(db, |c| {
+        sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_username, action, target_type, target_id, ip, user_agent, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
@@ -66,7 +67,8 @@ pub async fn record(db: impl Into<Ex<'_>>, e: Event) -> Result<(), sqlx::Error> 
     .bind(&details)
     .execute(c)
     .await
-    .map(drop))
+    .map(drop)
+    })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

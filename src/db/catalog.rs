@@ -28,7 +28,8 @@ pub async fn category(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<CategoryR
 
 /// As `category`, locked for the rest of the transaction (Postgres).
 pub async fn lock_category(tx: &mut super::Tx, id: i64) -> Result<Option<CategoryRow>, sqlx::Error> {
-    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1{}", tx.kind().for_update());
+    let sql =
+        format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1{}", tx.kind().for_update());
     with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
 }
 

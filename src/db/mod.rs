@@ -10,6 +10,7 @@
 pub mod api_tokens;
 pub mod assets;
 pub mod audit;
+pub mod backup;
 pub mod cart;
 pub mod catalog;
 pub mod copy;
@@ -90,6 +91,8 @@ pub struct Pools {
     pub write: Pool,
     /// Requests being served; closing waits for them (see `TrackRequests`).
     pub in_flight: Arc<InFlight>,
+    /// SQLite: the shared lock that tells `restore` this process has the file open.
+    _held: Option<Arc<std::fs::File>>,
 }
 
 /// How many requests are being served. Rocket runs its shutdown fairings — and so closes the
@@ -169,6 +172,8 @@ pub enum OpenError {
     Migrate { path: String, source: sqlx::migrate::MigrateError },
     #[error("database {0}: {1}")]
     Sqlx(String, sqlx::Error),
+    #[error("database {0}: {1}")]
+    Held(String, std::io::Error),
     #[error("database configuration: {0}")]
     Config(#[from] rocket::figment::Error),
 }
@@ -240,7 +245,7 @@ impl Pools {
             .await
             .map_err(|source| OpenError::Migrate { path: shown.clone(), source })?;
         let pool = Pool::Postgres(pool);
-        Ok(Pools { read: pool.clone(), write: pool, in_flight: Arc::default() })
+        Ok(Pools { read: pool.clone(), write: pool, in_flight: Arc::default(), _held: None })
     }
 
     /// Opens (creating if missing) the database file, refuses files from a newer version or that
@@ -267,6 +272,7 @@ impl Pools {
                 }
                 e => OpenError::Sqlx(shown.clone(), e),
             })?;
+        let held = backup::hold(path).map_err(|e| OpenError::Held(shown.clone(), e))?;
         check_version(&write, &shown).await?;
 
         let mode: String =
@@ -285,7 +291,12 @@ impl Pools {
             .await
             .map_err(sqlx_err)?;
         rocket::tokio::spawn(checkpoints(read.clone()));
-        Ok(Pools { read: Pool::Sqlite(read), write: Pool::Sqlite(write), in_flight: Arc::default() })
+        Ok(Pools {
+            read: Pool::Sqlite(read),
+            write: Pool::Sqlite(write),
+            in_flight: Arc::default(),
+            _held: Some(Arc::new(held)),
+        })
     }
 }
 

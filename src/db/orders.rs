@@ -1,9 +1,9 @@
 //! Queries on `orders` and `order_items`: placing an order from the cart, the status machine,
 //! and restocking on cancel. Stock only ever changes through conditional updates.
 
+use super::audit::Event;
 use super::engine::{with_conn, Ex, Kind, Pool, Tx};
 use super::query::{contains_pattern, page_of, returning_optional, timestamp, Filter, Listing};
-use super::audit::Event;
 use super::users::UserRow;
 use crate::domain::audit::{Details, TargetType};
 use crate::domain::orders::{IdempotencyKey, OrderFilter, OrderStatus};

@@ -51,6 +51,16 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// Why a sign-in failed (`auth.login_failed`'s `reason`).
+    pub enum LoginFailure {
+        UnknownLogin = "unknown_login",
+        WrongPassword = "wrong_password",
+        WrongCode = "wrong_code",
+        AccountDisabled = "account_disabled",
+    }
+}
+
 /// An event's `details`: a JSON object built field by field. For an update, each changed field
 /// is `{field: {before, after}}` (`change`); fields that did not change are left out.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -10,6 +10,7 @@ mod smtp;
 
 mod accounts;
 mod api_tokens;
+mod audit;
 mod auth_tokens;
 mod cli;
 mod conventions;
@@ -18,6 +19,7 @@ mod hardening;
 mod mail;
 mod markets_assets;
 mod markets_portfolio;
+mod metrics;
 mod money;
 mod parsers;
 mod read_cache;

@@ -13,24 +13,24 @@ fn totp(secret: &str) -> TOTP {
     TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
 }
 
-fn now_step() -> u64 {
+pub fn now_step() -> u64 {
     chrono::Utc::now().timestamp() as u64 / 30
 }
 
-fn code(secret: &str, step: u64) -> String {
+pub fn code(secret: &str, step: u64) -> String {
     totp(secret).generate(step * 30)
 }
 
-struct Enabled {
-    token: String,
-    secret: String,
-    recovery: Vec<String>,
+pub struct Enabled {
+    pub token: String,
+    pub secret: String,
+    pub recovery: Vec<String>,
     /// The step whose code enabled 2FA (used up).
-    step: u64,
+    pub step: u64,
 }
 
 /// Signs `name` up and turns two-factor sign-in on.
-async fn enabled(app: &TestApp, name: &str) -> Enabled {
+pub async fn enabled(app: &TestApp, name: &str) -> Enabled {
     let (token, _) = app.signup(name).await;
     let who = Req::bearer(&token);
     let r = app.post("/api/users/me/2fa/setup", &who, json!({"password": PASSWORD})).await;
@@ -44,14 +44,14 @@ async fn enabled(app: &TestApp, name: &str) -> Enabled {
     Enabled { token, secret, recovery, step }
 }
 
-async fn password_step(app: &TestApp, name: &str) -> String {
+pub async fn password_step(app: &TestApp, name: &str) -> String {
     let r = app.login(name, PASSWORD).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["mfaRequired"], true, "{}", r.body);
     r.body["mfaToken"].as_str().unwrap().to_owned()
 }
 
-async fn second_step(app: &TestApp, mfa_token: &str, code: &str) -> crate::helpers::Resp {
+pub async fn second_step(app: &TestApp, mfa_token: &str, code: &str) -> crate::helpers::Resp {
     app.post("/api/auth/login/2fa", &Req::default(), json!({"mfaToken": mfa_token, "code": code})).await
 }
 

@@ -104,7 +104,7 @@ const KEY_LABELS = {
 
 const VALUE_LABELS = {
   role: { user: 'Member', admin: 'Administrator' },
-  method: { password: 'password', totp: 'authenticator code', recovery_code: 'recovery code' },
+  method: { password: 'password', totp: 'authenticator code', recovery_code: 'recovery code', reset: 'reset by an administrator' },
   reason: { unknown_login: 'unknown account', wrong_password: 'wrong password', wrong_code: 'wrong code', account_disabled: 'account deactivated' },
 };
 

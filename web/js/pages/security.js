@@ -476,7 +476,7 @@ function activityCard(first) {
     const all = page >= totalPages;
     more.hidden = all;
     count.textContent = all ? plural(totalItems, 'event') : `Showing ${shown.size} of ${plural(totalItems, 'event')}`;
-    if (!list.isConnected) body.replaceChildren(list, errors.el, h('div', { class: 'activity-foot' }, count, more));
+    if (list.parentNode !== body) body.replaceChildren(list, errors.el, h('div', { class: 'activity-foot' }, count, more));
   }
 
   function failed(err) {

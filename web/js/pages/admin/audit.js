@@ -133,9 +133,11 @@ export async function adminAuditPage(ctx) {
 
   const actorCell = (actor) => {
     if (!actor) return nothing('No signed-in user');
+    // The name as it was then; the server may not have one (then the id alone names them).
+    const name = actor.username || `User #${actor.id}`;
     return h('span', { class: 'audit-who' },
-      h('a', { href: hrefWith({ actorId: actor.id }), class: 'strong', test: 'audit-actor-link', 'aria-label': `Show only events by ${actor.username}` }, actor.username),
-      h('span', { class: 'muted' }, `#${actor.id}`));
+      h('a', { href: hrefWith({ actorId: actor.id }), class: 'strong', test: 'audit-actor-link', 'aria-label': `Show only events by ${name}` }, name),
+      actor.username ? h('span', { class: 'muted' }, `#${actor.id}`) : null);
   };
 
   const targetCell = (e) => {
