@@ -199,6 +199,7 @@ fn takes_api_tokens(path: &str, method: &str) -> bool {
         || path.starts_with("/api/users/me/2fa")
         || path.starts_with("/api/users/me/tokens")
         || path == "/api/users/me/password"
+        || path == "/api/users/me/activity"
         || (path == "/api/users/me" && method != "get"))
 }
 

@@ -238,22 +238,7 @@ async fn two_factor_and_password_reset_leave_their_events() {
     assert_eq!(app.delete(&format!("/api/users/{cat_id}/2fa"), &Req::bearer(&root)).await.status, 204);
     let _ = again;
 
-    assert_eq!(
-        app.post("/api/auth/password-reset", &Req::default(), json!({"email": "cat@example.com"}))
-            .await
-            .status,
-        202
-    );
-    let mails = sink.arrival("cat@example.com", 2, Duration::from_secs(10)).await;
-    let token = mails.iter().find_map(|m| m.token("/reset-password")).unwrap();
-    let r = app
-        .post(
-            "/api/auth/password-reset/confirm",
-            &Req::default(),
-            json!({"token": token, "newPassword": NEW_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    reset_password(&app, &sink, "cat").await;
 
     let log = events(&app, &root, &format!("targetType=user&targetId={cat_id}")).await;
     assert_eq!(
@@ -281,6 +266,20 @@ async fn two_factor_and_password_reset_leave_their_events() {
     let login = events(&app, &root, "action=auth.login").await;
     assert_eq!(login.len(), 1);
     assert_eq!(login[0]["details"], json!({"method": "recovery_code"}));
+}
+
+/// Asks for a reset link for `name@example.com` and sets `NEW_PASSWORD` with it; answers the
+/// link's token.
+async fn reset_password(app: &TestApp, sink: &Sink, name: &str) -> String {
+    let email = format!("{name}@example.com");
+    let r = app.post("/api/auth/password-reset", &Req::default(), json!({"email": email})).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let mails = sink.arrival(&email, 2, Duration::from_secs(10)).await;
+    let token = mails.iter().find_map(|m| m.token("/reset-password")).unwrap();
+    let confirm = json!({"token": token, "newPassword": NEW_PASSWORD});
+    let r = app.post("/api/auth/password-reset/confirm", &Req::default(), confirm).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    token
 }
 
 /// Turns two-factor sign-in on again for a signed-in user; answers the secret.
@@ -542,22 +541,7 @@ async fn no_password_token_or_secret_is_ever_in_an_event() {
         .post("/api/users/me/tokens", &Req::bearer(&on.token), json!({"name": "ci", "scopes": ["read"]}))
         .await;
     secrets.push(t.body["token"].as_str().unwrap().to_owned());
-    assert_eq!(
-        app.post("/api/auth/password-reset", &Req::default(), json!({"email": "dee@example.com"}))
-            .await
-            .status,
-        202
-    );
-    let mails = sink.arrival("dee@example.com", 2, Duration::from_secs(10)).await;
-    let reset = mails.iter().find_map(|m| m.token("/reset-password")).unwrap();
-    let r = app
-        .post(
-            "/api/auth/password-reset/confirm",
-            &Req::default(),
-            json!({"token": reset, "newPassword": NEW_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let reset = reset_password(&app, &sink, "dee").await;
     secrets.push(reset);
     let r = app
         .patch(
@@ -628,4 +612,36 @@ async fn insert_event(rocket: &rocket::Rocket<rocket::Build>, at: &str, action: 
         Pool::Postgres(p) => sqlx::query(sql).bind(at).bind(action).execute(p).await.map(drop),
     }
     .unwrap();
+}
+
+#[rocket::async_test]
+async fn the_openapi_document_says_who_may_read_the_log() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi.json", &Req::default()).await.body;
+    let takes_token = |path: &str| {
+        let security = doc["paths"][path]["get"]["security"].as_array().unwrap_or_else(|| panic!("{path}"));
+        security.iter().any(|s| s.get("apiToken").is_some())
+    };
+    assert!(takes_token("/api/audit"));
+    assert!(!takes_token("/api/users/me/activity"));
+    let params: Vec<&str> = doc["paths"]["/api/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["actorId", "action", "targetType", "targetId", "from", "to", "page", "perPage"]);
+    let event = &doc["components"]["schemas"]["AuditEvent"];
+    let mut required: Vec<&str> =
+        event["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    required.sort();
+    assert_eq!(required, ["action", "actor", "at", "details", "id", "ip", "target", "userAgent"]);
+
+    // As documented: a user manager's token with `read` reads the log.
+    let (manager, _) = app.user_with("manny", "user", &["users:manage"]).await;
+    let t = app
+        .post("/api/users/me/tokens", &Req::bearer(&manager), json!({"name": "siem", "scopes": ["read"]}))
+        .await;
+    let token = t.body["token"].as_str().unwrap();
+    assert_eq!(app.get("/api/audit", &Req::bearer(token)).await.status, 200);
 }
