@@ -425,3 +425,57 @@ fn each_mail_is_delivered_once_whichever_instance_takes_it() {
         c.call(2, "GET", "/api/admin/mail?status=sent&perPage=100", Some(&c.admin), None, "10.0.0.1");
     assert_eq!(page["totalItems"], names.len(), "{page}");
 }
+
+#[test]
+fn every_instance_writes_one_audit_log_and_they_purge_it_together_without_a_fault() {
+    let Some(c) = Cluster::start() else { return };
+    for (node, name) in ["ann", "bob", "cyd"].iter().enumerate() {
+        c.signup(node, name);
+        let (status, _) = c.call(node, "POST", "/api/auth/login", None, Some(login(name)), &client_of(name));
+        assert_eq!(status, 200);
+    }
+    let (status, log) =
+        c.call(2, "GET", "/api/audit?action=auth.login&perPage=100", Some(&c.admin), None, "10.0.0.1");
+    assert_eq!(status, 200, "{log}");
+    let mut ips: Vec<String> =
+        log["items"].as_array().unwrap().iter().map(|e| e["ip"].as_str().unwrap().to_owned()).collect();
+    ips.sort();
+    let mut expected: Vec<String> = ["boss", "ann", "bob", "cyd"]
+        .iter()
+        .map(|n| if *n == "boss" { "10.0.0.1".to_owned() } else { client_of(n) })
+        .collect();
+    expected.sort();
+    assert_eq!(ips, expected, "each sign-in, through whichever instance, from the client the proxy named");
+
+    // Old events, then three instances starting together: each round of the purge runs once.
+    let old = (chrono::Utc::now() - chrono::Duration::days(400)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    c.scalar(&format!(
+        "WITH added AS (INSERT INTO audit_log (at, action, details) SELECT '{old}', 'auth.login', '{{}}' \
+         FROM generate_series(1, 500) RETURNING 1) SELECT count(*) FROM added"
+    ));
+    let recent = c.scalar("SELECT count(*) FROM audit_log WHERE at > '2026-01-01'");
+    let url = c.url.clone();
+    let admin = c.admin.clone();
+    for node in c.nodes {
+        node.stop();
+    }
+    let env = [("STOCKROOM_TRUSTED_PROXIES", "127.0.0.1"), ("STOCKROOM_AUDIT_RETENTION_DAYS", "365")];
+    let nodes: Vec<Server> = std::thread::scope(|s| {
+        let starting: Vec<_> =
+            (0..3).map(|_| s.spawn(|| Server::start_with(std::path::Path::new(&url), &env))).collect();
+        starting.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let c = Cluster { url, nodes, admin };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while c.scalar(&format!("SELECT count(*) FROM audit_log WHERE at = '{old}'")) > 0 {
+        assert!(Instant::now() < deadline, "the old events were not purged");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(c.scalar("SELECT count(*) FROM audit_log WHERE at > '2026-01-01'"), recent);
+    let purged: usize = c.nodes.iter().map(|n| n.log().matches("purged 500 audit events").count()).sum();
+    assert_eq!(purged, 1, "one instance purged, once");
+    for n in c.nodes {
+        let (_, log) = n.stop();
+        assert!(!log.contains("purging the audit log failed"), "{log}");
+    }
+}
