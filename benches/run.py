@@ -27,6 +27,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import datetime
 import sys
 import tempfile
 import textwrap
@@ -45,6 +46,10 @@ BINARY = TARGET_DIR / "release" / "stockroom"
 
 CONNECTIONS, THREADS, FLOOD_CONNECTIONS = 32, 2, 256
 CATEGORIES, PRODUCTS, ASSETS, USERS = 10, 1000, 500, 200
+# The ledger rows (§12): one investor with this many transactions over this many assets, whose
+# prices have a year of daily history; measured at this many connections (one per core), since
+# their targets are the latency one request sees, not a saturated queue's.
+LEDGER_TRANSACTIONS, LEDGER_ASSETS, LEDGER_CONNECTIONS = 10_000, 50, 2
 STOCK = 1_000_000  # per product: far more than the order scenario can buy
 ADMIN_PASSWORD = "bench-admin-Quartz-42"
 USER_PASSWORD = "bench-user-Lantern-77"
@@ -93,6 +98,56 @@ class Api:
             raise BenchError(f"{method} {path} -> {resp.status}: {raw[:300].decode(errors='replace')}")
         return json.loads(raw) if raw else None
 
+    def csv(self, path, text, token):
+        self.conn.request("POST", path, body=text.encode(),
+                          headers={"Content-Type": "text/csv", "Authorization": "Bearer " + token})
+        resp = self.conn.getresponse()
+        raw = resp.read()
+        if resp.status != 200:
+            raise BenchError(f"POST {path} -> {resp.status}: {raw[:300].decode(errors='replace')}")
+        return json.loads(raw)
+
+
+def seed_ledger(api, admin, assets, rnd, work):
+    """A year of daily prices for `assets` (CSV import), and one investor with
+    LEDGER_TRANSACTIONS buys, sells, dividends and fees across them (CSV import), never selling
+    more than held. Writes investor.tsv for auth_get.lua."""
+    today = datetime.date.today()
+    days = [today - datetime.timedelta(days=d) for d in range(365, 0, -1)]
+    symbols = [api.call("GET", f"/api/assets/{a}")["symbol"] for a in assets]
+    prices = ["symbol,date,price"]
+    for sym in symbols:
+        p = rnd.randrange(1_000, 50_000)
+        for d in days:
+            p = max(100, p + rnd.randrange(-p // 50 - 1, p // 50 + 2))
+            prices.append(f"{sym},{d.isoformat()},{p // 100}.{p % 100:02d}")
+    api.csv("/api/assets/prices/import", "\n".join(prices) + "\n", admin)
+    r = api.call("POST", "/api/auth/signup", {
+        "email": "investor@bench.test", "password": USER_PASSWORD, "username": "investor"})
+    token, uid = r["token"], r["user"]["id"]
+    held = {sym: 0 for sym in symbols}
+    rows = ["date,symbol,type,quantity,price,fee,amount"]
+    for i in range(LEDGER_TRANSACTIONS):
+        sym = symbols[i % len(symbols)]
+        day = days[i * len(days) // LEDGER_TRANSACTIONS].isoformat()
+        kind = rnd.choices(["buy", "sell", "dividend", "fee"], [60, 25, 10, 5])[0]
+        if kind == "sell" and held[sym] == 0:
+            kind = "buy"
+        if kind == "buy":
+            q = rnd.randrange(1, 20)
+            held[sym] += q
+            rows.append(f"{day},{sym},buy,{q},{rnd.randrange(10, 500)}.{rnd.randrange(100):02d},0.99,")
+        elif kind == "sell":
+            q = rnd.randrange(1, held[sym] + 1)
+            held[sym] -= q
+            rows.append(f"{day},{sym},sell,{q},{rnd.randrange(10, 500)}.{rnd.randrange(100):02d},0.99,")
+        else:
+            rows.append(f"{day},{sym},{kind},,,,{rnd.randrange(1, 50)}.{rnd.randrange(100):02d}")
+    imported = api.csv("/api/portfolio/transactions/import", "\n".join(rows) + "\n", token)["imported"]
+    if imported != LEDGER_TRANSACTIONS:
+        raise BenchError(f"imported {imported} of {LEDGER_TRANSACTIONS} transactions")
+    (work / "investor.tsv").write_text(f"{uid}\t{token}\tinvestor\n")
+
 
 def create_admin(db):
     subprocess.run(
@@ -139,12 +194,16 @@ def seed(port, work):
     with ThreadPoolExecutor(max_workers=4) as pool:
         users = list(pool.map(make_user, range(USERS)))
     t_users = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    seed_ledger(api, admin, assets[:LEDGER_ASSETS], rnd, work)
+    t_ledger = time.perf_counter() - t0
     api.conn.close()
 
     (work / "users.tsv").write_text("".join(f"{u}\t{t}\t{n}\n" for u, t, n in users))
     (work / "products.tsv").write_text("".join(f"{p}\n" for p in products))
     log(f"seeded {CATEGORIES} categories, {PRODUCTS} products, {ASSETS} assets in {t_catalog:.1f}s; "
-        f"{USERS} users with cart lines and holdings in {t_users:.1f}s")
+        f"{USERS} users with cart lines and holdings in {t_users:.1f}s; a {LEDGER_TRANSACTIONS:,}-transaction "
+        f"ledger and a year of prices in {t_ledger:.1f}s")
     return {"users": users, "catalog_s": round(t_catalog, 2), "users_s": round(t_users, 2)}
 
 
@@ -192,13 +251,14 @@ def slug(name):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def scenario(port, opts, name, path, script, args=(), wrk_dir=None):
+def scenario(port, opts, name, path, script, args=(), wrk_dir=None, connections=CONNECTIONS):
     """A warm-up run (discarded), then the measured run."""
     wrk_dir = wrk_dir or OUT_DIR / "wrk"
     log(f"  {name}: {opts.warmup}s warm-up + {opts.duration}s")
+    threads = min(THREADS, connections)
     if opts.warmup > 0:
-        run_wrk(name, wrk_command(port, path, script, args, opts.warmup))
-    output = run_wrk(name, wrk_command(port, path, script, args, opts.duration))
+        run_wrk(name, wrk_command(port, path, script, args, opts.warmup, connections, threads))
+    output = run_wrk(name, wrk_command(port, path, script, args, opts.duration, connections, threads))
     wrk_dir.mkdir(parents=True, exist_ok=True)
     (wrk_dir / (slug(name) + ".txt")).write_text(output)
     return dict(name=name, **parse_wrk(name, output))
@@ -370,6 +430,10 @@ def evaluate(r):
         ("GET /api/cart >= 8000 req/s", f"{s['cart']['rps']:.0f}", s["cart"]["rps"] >= 8000),
         ("POST /api/order >= 1500 orders/s, 0 errors", f"{s['orders']['rps']:.0f}/s, {s['orders']['errors']} errors",
          s["orders"]["rps"] >= 1500 and s["orders"]["errors"] == 0),
+        ("GET /api/portfolio (10,000 transactions) p99 <= 20 ms", f"{s['ledger']['p99_ms']:.1f} ms",
+         s["ledger"]["p99_ms"] <= 20 and s["ledger"]["errors"] == 0),
+        ("GET /api/portfolio/history (a year) p99 <= 100 ms", f"{s['ledger_history']['p99_ms']:.1f} ms",
+         s["ledger_history"]["p99_ms"] <= 100 and s["ledger_history"]["errors"] == 0),
         ("idle RSS <= 20 MB", f"{mem['idle_rss_mb']:.1f} MB", mem["idle_rss_mb"] <= 20),
         ("new database serves /api/health <= 300 ms", f"{mem['first_health_ms']:.0f} ms",
          mem["first_health_ms"] <= 300),
@@ -681,6 +745,12 @@ def measure(opts, machine, srvs, work, hashing, wrk_dir=None):
     for key, name, path, script, args in scenario_specs():
         measured(key, scenario_split(ports, opts, name, path, script, [args(d) for d in files], wrk_dir))
     orders = results[-1]
+    for key, name, path in [
+        ("ledger", f"GET /api/portfolio, {LEDGER_TRANSACTIONS:,} transactions ({LEDGER_CONNECTIONS} conns)", "/api/portfolio"),
+        ("ledger_history", f"GET /api/portfolio/history, a year ({LEDGER_CONNECTIONS} conns)", "/api/portfolio/history"),
+    ]:
+        measured(key, scenario(ports[0], opts, name, "/", "auth_get.lua", (path, work / "investor.tsv"), wrk_dir,
+                               connections=LEDGER_CONNECTIONS))
     orders["http_rps"] = orders["rps"]
     per_instance = [p["counters"]["orders"] / p["seconds"] for p in orders.get("instances", [orders])]
     orders["rps"] = sum(per_instance)

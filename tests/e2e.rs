@@ -2070,3 +2070,394 @@ async fn the_audit_log_fits_a_phone() {
     b.close().await;
     server.stop();
 }
+
+/* ------------------------------------------------------------------ §12 the ledger of transactions */
+
+/// Waits until exactly `n` elements match `css`.
+async fn wait_count(b: &Browser, css: &str, n: usize) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let now = b.count(css).await;
+        if now == n {
+            return;
+        }
+        if Instant::now() > deadline {
+            b.shot("failed-count").await;
+            panic!("{css}: {now} elements, never {n}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens "Add a transaction", fills it (`fields` are data-test names and what to type) and
+/// sends it.
+async fn record(b: &Browser, symbol: &str, kind: &str, fields: &[(&str, &str)]) {
+    b.click("tx-add").await;
+    b.fill("tx-form-symbol", symbol).await;
+    b.el("tx-type").await.select_by_value(kind).await.unwrap();
+    for (test, value) in fields {
+        b.fill(test, value).await;
+    }
+    b.click("tx-form-submit").await;
+}
+
+/// Clicks the element `test` inside the first transaction row of type `kind`.
+async fn click_in_tx_row(b: &Browser, kind: &str, test: &str) {
+    let css = format!("[data-test='tx-row'][data-type='{kind}'] [data-test='{test}']");
+    b.client.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+}
+
+/// The text of `test` in the holding row of `symbol` on the portfolio page.
+async fn holding_text(b: &Browser, symbol: &str, test: &str) -> String {
+    let css = format!("[data-test='holding-row'][data-symbol='{symbol}']");
+    let row = b.client.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    text_in(&row, test).await
+}
+
+/// The day `n` days ago (UTC) as YYYY-MM-DD, and the same instant in RFC 3339.
+fn days_ago(n: i64) -> (String, String) {
+    let t = chrono::Utc::now() - chrono::Duration::days(n);
+    (t.format("%Y-%m-%d").to_string(), t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// The console errors, less the refusals a test provoked on purpose (`status` on a path
+/// containing `path`).
+async fn console_errors_besides(b: &Browser, refused: &[(&str, &str)]) -> Vec<String> {
+    b.console_errors()
+        .await
+        .into_iter()
+        .filter(|e| {
+            !refused.iter().any(|(path, status)| e.contains(path) && e.contains(&format!(" {status} ")))
+        })
+        .collect()
+}
+
+/// §12: a user records a buy, a partial sale and a dividend on the transactions page (the form
+/// shows only the fields each type uses); the portfolio shows the realized profit, the dividends
+/// and the total return; an edit changes the dividend; a sale of more than is held and a delete
+/// that would leave a sale uncovered are refused with `insufficient_holding` beside the form or
+/// the list, and nothing changes; deleting the sale is allowed.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; CI runs it with --ignored"]
+async fn a_user_keeps_a_ledger_and_the_portfolio_follows_it() {
+    let (_dir, server, admin) = with_admin();
+    three_assets(&server, &admin);
+    let token = api_signup(&server, "trader@example.com", "trader", "Tina Trader");
+    let b = Browser::open(&server).await;
+    b.login("trader").await;
+    b.goto("/portfolio").await;
+    b.ready("portfolio").await;
+    b.click("portfolio-transactions-link").await;
+    b.ready("transactions").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/portfolio/transactions");
+    assert_eq!(b.count("[data-test='tx-empty']").await, 1);
+
+    // A buy of 10 AAA at 80.00 with a 5.00 fee, then a sale of 4 at 90.00 with a 2.00 fee.
+    record(
+        &b,
+        "AAA",
+        "buy",
+        &[("tx-form-quantity", "10"), ("tx-form-price", "80.00"), ("tx-form-fee", "5.00")],
+    )
+    .await;
+    wait_count(&b, "[data-test='tx-row']", 1).await;
+    b.ready("transactions").await;
+    record(
+        &b,
+        "aaa",
+        "sell",
+        &[("tx-form-quantity", "4"), ("tx-form-price", "90.00"), ("tx-form-fee", "2.00")],
+    )
+    .await;
+    wait_count(&b, "[data-test='tx-row']", 2).await;
+    b.ready("transactions").await;
+
+    // A dividend has an amount instead of a quantity and a price.
+    b.click("tx-add").await;
+    assert!(b.el("tx-form-quantity").await.is_displayed().await.unwrap(), "a buy has a quantity");
+    assert!(!b.el("tx-form-amount").await.is_displayed().await.unwrap(), "and no amount");
+    b.el("tx-type").await.select_by_value("dividend").await.unwrap();
+    assert!(!b.el("tx-form-quantity").await.is_displayed().await.unwrap(), "a dividend has no quantity");
+    assert!(!b.el("tx-form-price").await.is_displayed().await.unwrap());
+    assert!(b.el("tx-form-amount").await.is_displayed().await.unwrap(), "but an amount");
+    b.fill("tx-form-symbol", "AAA").await;
+    b.fill("tx-form-amount", "12.34").await;
+    b.fill("tx-form-note", "Third-quarter dividend").await;
+    b.click("tx-form-submit").await;
+    wait_count(&b, "[data-test='tx-row']", 3).await;
+    b.ready("transactions").await;
+    assert_eq!(
+        b.attrs("[data-test='tx-row']", "data-type").await,
+        ["dividend", "sell", "buy"],
+        "newest first"
+    );
+    assert_eq!(b.texts("[data-test='tx-row'] [data-test='tx-note']").await, ["Third-quarter dividend"]);
+    let prices = b.texts("[data-test='tx-row'] [data-test='tx-price']").await;
+    assert_eq!(prices[1..], ["$90.00", "$80.00"], "{prices:?}");
+    b.shot("transactions").await;
+
+    // Average cost: the sale took 4/10 of 805.00 (322.00) for 358.00, so 36.00 realized; 6 left
+    // at 483.00, worth 600.00.
+    b.goto("/portfolio").await;
+    b.ready("portfolio").await;
+    assert_eq!(holding_text(&b, "AAA", "holding-quantity").await, "6");
+    assert_eq!(holding_text(&b, "AAA", "holding-cost-basis").await, "$483.00");
+    assert_eq!(holding_text(&b, "AAA", "holding-profit").await, "+$117.00");
+    assert_eq!(holding_text(&b, "AAA", "holding-realized").await, "+$36.00");
+    assert_eq!(holding_text(&b, "AAA", "holding-dividends").await, "+$12.34");
+    assert_eq!(holding_text(&b, "AAA", "holding-total-return").await, "+$165.34");
+    assert_eq!(b.text("totals-realized").await, "+$36.00");
+    assert_eq!(b.text("totals-dividends").await, "+$12.34");
+    assert_eq!(b.text("totals-total-return").await, "+$165.34");
+    let realized = b.el("totals-realized").await.attr("class").await.unwrap().unwrap_or_default();
+    assert!(realized.split(' ').any(|c| c == "gain"), "a gain is coloured as one: {realized}");
+    b.shot("portfolio-ledger").await;
+
+    // An edit sends what changed: the dividend becomes 20.00.
+    b.goto("/portfolio/transactions").await;
+    b.ready("transactions").await;
+    click_in_tx_row(&b, "dividend", "tx-edit").await;
+    assert_eq!(b.el("tx-form-amount").await.prop("value").await.unwrap().as_deref(), Some("12.34"));
+    assert_eq!(b.el("tx-form-symbol").await.prop("value").await.unwrap().as_deref(), Some("AAA"));
+    b.fill("tx-form-amount", "20.00").await;
+    b.click("tx-form-submit").await;
+    wait_count(&b, "[data-test='tx-dialog']", 0).await;
+    b.ready("transactions").await;
+    let css = "[data-test='tx-row'][data-type='dividend'] [data-test='tx-amount']";
+    assert_eq!(b.texts(css).await, ["$20.00"]);
+    let (status, list) = server.call("GET", "/api/portfolio/transactions?type=dividend", Some(&token), None);
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["amount"], 2000);
+    assert_eq!(list["items"][0]["note"], "Third-quarter dividend", "the note was not sent, so it stays");
+
+    // Selling 50 of the 6 held is refused beside the form, which stays open; nothing changes.
+    record(&b, "AAA", "sell", &[("tx-form-quantity", "50"), ("tx-form-price", "90.00")]).await;
+    let refused = "[data-test='tx-form'] [data-test='form-error'][data-code='insufficient_holding']";
+    let message = b.client.wait().at_most(WAIT).for_element(Locator::Css(refused)).await.unwrap();
+    b.ready("transactions").await;
+    assert!(message.is_displayed().await.unwrap());
+    assert!(!message.text().await.unwrap().trim().is_empty(), "the server's message is shown");
+    b.shot("transactions-oversold").await;
+    assert_eq!(b.count("[data-test='tx-dialog']").await, 1);
+    b.click("tx-form-cancel").await;
+    wait_count(&b, "[data-test='tx-dialog']", 0).await;
+    assert_eq!(b.count("[data-test='tx-row']").await, 3);
+
+    // Deleting the buy would leave the sale selling what was never held: refused too.
+    click_in_tx_row(&b, "buy", "tx-delete").await;
+    b.click("confirm-ok").await;
+    let css = "[data-test='tx-error'][data-code='insufficient_holding']";
+    b.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap();
+    b.ready("transactions").await;
+    assert_eq!(b.count("[data-test='tx-row']").await, 3);
+    let (_, all) = server.call("GET", "/api/portfolio/transactions", Some(&token), None);
+    assert_eq!(all["totalItems"], 3, "{all}");
+
+    // Deleting the sale is fine: the refusal goes, and the realized profit with it.
+    click_in_tx_row(&b, "sell", "tx-delete").await;
+    b.click("confirm-ok").await;
+    wait_count(&b, "[data-test='tx-row']", 2).await;
+    b.ready("transactions").await;
+    assert!(!b.el("tx-error").await.is_displayed().await.unwrap());
+    assert_eq!(b.attrs("[data-test='tx-row']", "data-type").await, ["dividend", "buy"]);
+    b.goto("/portfolio").await;
+    b.ready("portfolio").await;
+    assert_eq!(holding_text(&b, "AAA", "holding-quantity").await, "10");
+    assert_eq!(b.text("totals-realized").await, "$0.00");
+    assert_eq!(b.text("totals-dividends").await, "+$20.00");
+    assert_eq!(b.text("totals-total-return").await, "+$215.00", "195.00 unrealized and 20.00 paid out");
+
+    let errors = console_errors_besides(&b, &[("/api/portfolio/transactions", "409")]).await;
+    assert!(errors.is_empty(), "console errors besides the two refusals: {errors:?}");
+    b.close().await;
+    server.stop();
+}
+
+/// §12: transactions imported from CSV through the page — a file with bad rows lists each by row
+/// and column and imports nothing; a good file (chosen with the file input) imports every row —
+/// and the export (the page's link) has the same rows.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; CI runs it with --ignored"]
+async fn transactions_import_from_csv_and_export_the_same_rows() {
+    let (dir, server, admin) = with_admin();
+    three_assets(&server, &admin);
+    let token = api_signup(&server, "importer@example.com", "importer", "Ingrid Importer");
+    let b = Browser::open(&server).await;
+    b.login("importer").await;
+    b.goto("/portfolio/transactions").await;
+    b.ready("transactions").await;
+
+    let header = "date,symbol,type,quantity,price,fee,amount";
+    let (d1, d2, d3, d4, d5) =
+        (days_ago(60).0, days_ago(50).0, days_ago(40).0, days_ago(30).0, days_ago(20).0);
+    // Row 2's price is not money and row 3's symbol is nobody's: nothing is imported.
+    let bad =
+        format!("{header}\n{d1},AAA,buy,10,80.00,1.50,\n{d2},BBB,buy,5,fifty,,\n{d3},ZZZ,buy,1,1.00,,\n");
+    b.fill("tx-import-text", &bad).await;
+    b.click("tx-import-submit").await;
+    b.el("tx-import-errors").await;
+    b.ready("transactions").await;
+    let listed = b.texts("[data-test='tx-import-error']").await;
+    let rows = b.attrs("[data-test='tx-import-error']", "data-row").await;
+    let columns = b.attrs("[data-test='tx-import-error']", "data-column").await;
+    assert_eq!(rows, ["2", "3"], "by row: {listed:?}");
+    assert_eq!(columns, ["price", "symbol"], "{listed:?}");
+    assert!(listed[0].starts_with("Row 2"), "{listed:?}");
+    b.shot("transactions-import-errors").await;
+    assert_eq!(b.count("[data-test='tx-row']").await, 0, "nothing imported");
+    let (_, none) = server.call("GET", "/api/portfolio/transactions", Some(&token), None);
+    assert_eq!(none["totalItems"], 0, "{none}");
+
+    // A good file, chosen with the file input: every row goes in.
+    let rows = [
+        format!("{d1},AAA,buy,10,80.00,1.50,"),
+        format!("{d2},BBB,buy,5,50.00,0.00,"),
+        format!("{d3},AAA,sell,4,95.00,1.00,"),
+        format!("{d4},AAA,dividend,,,,7.25"),
+        format!("{d5},BBB,fee,,,,2.00"),
+    ];
+    let file = dir.path().join("ledger.csv");
+    std::fs::write(&file, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    b.el("tx-import-text").await.clear().await.unwrap();
+    b.el("tx-import-file").await.send_keys(file.to_str().unwrap()).await.unwrap();
+    b.click("tx-import-submit").await;
+    wait_count(&b, "[data-test='tx-row']", 5).await;
+    b.ready("transactions").await;
+    assert_eq!(b.text("tx-import-result").await, "Imported 5 transactions.");
+    assert_eq!(b.count("[data-test='tx-import-error']").await, 0);
+    assert_eq!(b.attrs("[data-test='tx-row']", "data-type").await, ["fee", "dividend", "sell", "buy", "buy"]);
+    let (_, portfolio) = server.call("GET", "/api/portfolio", Some(&token), None);
+    let aaa =
+        portfolio["holdings"].as_array().unwrap().iter().find(|h| h["asset"]["symbol"] == "AAA").unwrap();
+    assert_eq!(aaa["quantity"], 6, "{portfolio}");
+
+    // The export link downloads the same rows (fetched here as the link would, with the cookie).
+    let link = b.el("tx-export").await;
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("/api/portfolio/transactions.csv"));
+    assert!(link.attr("download").await.unwrap().is_some(), "a download, not a page of the app");
+    let csv = b
+        .js("return fetch('/api/portfolio/transactions.csv', {headers: {'X-Requested-With': 'stockroom'}})
+                 .then((r) => r.ok ? r.text() : `HTTP ${r.status}`)")
+        .await;
+    let csv = csv.as_str().unwrap().replace("\r\n", "\n");
+    let mut lines = csv.lines();
+    let head = lines.next().unwrap_or_default();
+    assert!(head.starts_with(header), "the import's columns: {csv}");
+    // Each row as the import had it: the day of its time and the six other columns.
+    let mut exported: Vec<String> = lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{},{}", &cells[0][..10], cells[1..7].join(","))
+        })
+        .collect();
+    let mut imported = rows.to_vec();
+    exported.sort();
+    imported.sort();
+    assert_eq!(exported, imported, "the export:\n{csv}");
+
+    let errors = console_errors_besides(&b, &[("/api/portfolio/transactions/import", "400")]).await;
+    assert!(errors.is_empty(), "console errors besides the refused file: {errors:?}");
+    b.close().await;
+    server.stop();
+}
+
+/// The lines of the chart `css` as (data-series, d), read in one go (the chart redraws itself
+/// to its width, replacing its elements).
+async fn chart_lines(b: &Browser, css: &str) -> Vec<(String, String)> {
+    let script = format!(
+        "return [...document.querySelectorAll({})].map((p) => [p.dataset.series, p.getAttribute('d')]);",
+        json!(format!("{css} [data-test=chart-line]"))
+    );
+    serde_json::from_value(b.js(&script).await).unwrap()
+}
+
+/// Whether the page and the element `css` fit the screen sideways.
+async fn fits_sideways(b: &Browser, css: &str, what: &str) {
+    let script = format!(
+        "const el = document.querySelector({});
+         return [document.documentElement.scrollWidth, window.innerWidth, el ? el.getBoundingClientRect().right : -1];",
+        json!(css)
+    );
+    let fit = b.js(&script).await;
+    let n = |i: usize| fit[i].as_f64().unwrap();
+    assert!(n(2) >= 0.0, "{what}: no {css}");
+    assert!(n(0) <= n(1) && n(2) <= n(1), "{what}: something sticks out sideways: {fit}");
+}
+
+/// §12: the portfolio charts its market value against its cost basis day by day, and an asset's
+/// page charts its price: SVG lines with a title and a description, a legend with the latest
+/// values, on a desktop and on a phone without pushing the page sideways.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; CI runs it with --ignored"]
+async fn the_portfolio_and_an_asset_chart_their_history_also_on_a_phone() {
+    let (_dir, server, admin) = with_admin();
+    three_assets(&server, &admin);
+    let token = api_signup(&server, "charts@example.com", "charts", "Carla Charts");
+    let (_, found) = server.call("GET", "/api/assets?q=AAA", None, None);
+    let aaa = found["items"][0]["id"].as_i64().unwrap();
+    // Five AAA bought twenty days ago at 90.00, then the price moves from 100.00 to 120.00.
+    let at = days_ago(20).1;
+    let body = json!({"assetId": aaa, "type": "buy", "quantity": 5, "price": 9_000, "at": at});
+    let (status, tx) = server.call("POST", "/api/portfolio/transactions", Some(&token), Some(body));
+    assert_eq!(status, 201, "{tx}");
+    let (status, saved) =
+        server.call("PATCH", &format!("/api/assets/{aaa}"), Some(&admin), Some(json!({"price": 12_000})));
+    assert_eq!(status, 200, "{saved}");
+    let (status, prices) = server.call("GET", &format!("/api/assets/{aaa}/prices"), None, None);
+    assert_eq!(status, 200, "{prices}");
+    assert!(prices.as_array().unwrap().len() >= 2, "the creation and the change: {prices}");
+
+    for phone in [false, true] {
+        let b = if phone { Browser::phone(&server).await } else { Browser::open(&server).await };
+        let device = if phone { "phone" } else { "desktop" };
+        b.login("charts").await;
+        b.goto("/portfolio").await;
+        b.ready("portfolio").await;
+        let chart = "[data-test='portfolio-history-chart']";
+        let lines = chart_lines(&b, chart).await;
+        let series: Vec<&str> = lines.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(series, ["marketValue", "costBasis"], "{device}");
+        for (_, d) in &lines {
+            assert!(
+                d.starts_with('M') && d.matches('L').count() >= 10,
+                "{device}: a line over the days: {d}"
+            );
+        }
+        let labels = b
+            .js("const s = document.querySelector('[data-test=portfolio-history-chart]');
+                 return [s.getAttribute('role'), s.querySelector('title').textContent, s.querySelector('desc').textContent]")
+            .await;
+        assert_eq!(labels[0], "img");
+        assert!(
+            !labels[1].as_str().unwrap().is_empty() && labels[2].as_str().unwrap().contains("Market value"),
+            "{labels}"
+        );
+        assert_eq!(b.text("portfolio-history-legend-marketValue").await, "$600.00", "{device}: 5 × 120.00");
+        assert_eq!(b.text("portfolio-history-legend-costBasis").await, "$450.00", "{device}: 5 × 90.00");
+        b.js("document.querySelector('[data-test=portfolio-history]').scrollIntoView()").await;
+        fits_sideways(&b, chart, &format!("{device} portfolio chart")).await;
+        b.shot(&format!("{device}-portfolio-history")).await;
+
+        // The holding's symbol opens the asset's page, with its price as a stepped line.
+        let link = "[data-test='holding-row'][data-symbol='AAA'] [data-test='asset-symbol']";
+        b.client.find(Locator::Css(link)).await.unwrap().click().await.unwrap();
+        b.ready("asset").await;
+        assert_eq!(b.client.current_url().await.unwrap().path(), format!("/markets/{aaa}"));
+        assert_eq!(b.text("asset-page-price").await, "$120.00");
+        let lines = chart_lines(&b, "[data-test='price-chart']").await;
+        assert_eq!(lines.len(), 1, "{device}: one line: {lines:?}");
+        let (series, d) = &lines[0];
+        assert_eq!(series, "price");
+        assert!(d.contains('H') && d.contains('V'), "{device}: each price holds until the next: {d}");
+        assert_eq!(b.text("price-legend-price").await, "$120.00");
+        assert_eq!(b.count("[data-test='price-chart-empty']").await, 0);
+        fits_sideways(&b, "[data-test='price-chart']", &format!("{device} price chart")).await;
+        b.shot(&format!("{device}-asset-price")).await;
+
+        let errors = b.console_errors().await;
+        assert!(errors.is_empty(), "{device}: console errors: {errors:?}");
+        b.close().await;
+    }
+    server.stop();
+}

@@ -177,6 +177,13 @@ fn a_populated_database_moves_to_postgres_while_its_server_runs_and_everyone_sta
     assert!(pg_scalar(&url, "SELECT MAX(id) FROM sessions") > sessions_handed_out);
     let body = json!({"name": "Pan", "price": 1, "quantity": 1});
     assert_eq!(new.call("POST", "/api/products", Some(&boss), Some(body)).1["id"], products[2] + 1);
+    // The price history came over as it was, and prices still make more of it.
+    let history = |s: &Server| s.call("GET", &format!("/api/assets/{asset}/prices"), None, None).1;
+    assert_eq!(history(&new).as_array().unwrap().len(), 1);
+    let (status, _) =
+        new.call("PATCH", &format!("/api/assets/{asset}"), Some(&boss), Some(json!({"price": 123_000})));
+    assert_eq!(status, 200);
+    assert_eq!(history(&new).as_array().unwrap().len(), 2);
     // The order can still be cancelled, and gives its stock back.
     assert_eq!(new.call("POST", &format!("/api/orders/{order}/cancel"), Some(&ann), None).0, 200);
     assert_eq!(new.call("GET", &format!("/api/products/{}", products[0]), None, None).1["quantity"], 10);

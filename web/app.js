@@ -12,7 +12,9 @@ import {
 import { accountPage } from './js/pages/account.js';
 import { securityPage } from './js/pages/security.js';
 import { catalogPage, productPage, cartPage, ordersPage, orderPage } from './js/pages/store.js';
-import { marketsPage, watchlistPage, portfolioPage } from './js/pages/markets.js';
+import {
+  marketsPage, assetPage, watchlistPage, portfolioPage, transactionsPage,
+} from './js/pages/markets.js';
 import { adminHomePage } from './js/pages/admin/home.js';
 import { adminProductsPage } from './js/pages/admin/products.js';
 import { adminCategoriesPage } from './js/pages/admin/categories.js';
@@ -37,8 +39,10 @@ addRoute('/cart', cartPage, { name: 'cart', auth: true });
 addRoute('/orders', ordersPage, { name: 'orders', auth: true });
 addRoute('/orders/:id', orderPage, { name: 'order', auth: true });
 addRoute('/markets', marketsPage, { name: 'markets' });
+addRoute('/markets/:id', assetPage, { name: 'asset' });
 addRoute('/watchlist', watchlistPage, { name: 'watchlist', auth: true });
 addRoute('/portfolio', portfolioPage, { name: 'portfolio', auth: true });
+addRoute('/portfolio/transactions', transactionsPage, { name: 'transactions', auth: true });
 addRoute('/account', accountPage, { name: 'account', auth: true });
 addRoute('/account/security', securityPage, { name: 'security', auth: true });
 addRoute('/admin', adminHomePage, { name: 'admin', auth: true, perm: (u) => hasAnyAdminPerm(u) });

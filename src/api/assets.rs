@@ -7,27 +7,29 @@ use rocket::http::Status;
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post, put};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body::Body;
+use super::body::{Body, Csv};
 use super::patch::present;
+use super::query::{instant, past_instant, Query};
 use super::schema;
 use super::views::Asset;
 use crate::auth::guards::AssetsWrite;
 use crate::auth::{Client, Perm};
 use crate::db::assets::{self, AssetValues, Deleted};
-use crate::db::{audit, Db};
+use crate::db::{audit, ledger, Db};
 use crate::domain::assets::{Rating, Symbol, MAX_MARKET_CAP, MAX_NAME, MAX_PRICE, MAX_SECTOR};
 use crate::domain::audit::{Action, Details, TargetType};
+use crate::domain::csv::cents;
 use crate::domain::money::bounded;
 use crate::domain::text::{optional_text, text};
 use crate::domain::Fields;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![get_asset, create, update, remove, update_prices]
+    rocket::routes![get_asset, create, update, remove, update_prices, prices, import_prices]
 }
 
 /// A new asset. `symbol`, `name`, `price` and `marketCap` are required.
@@ -362,4 +364,120 @@ mod tests {
         assert_eq!(fields["[1].symbol"], "repeats entry [0]");
         assert_eq!(fields["[5].symbol"], "repeats entry [0]");
     }
+}
+
+/// A price the asset had, and since when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PricePoint {
+    at: String,
+    /// Cents.
+    price: i64,
+}
+
+/// The asset's price history, oldest first: every change (create, `PATCH`, `PUT
+/// /api/assets/prices`, imports) with its time. `from`/`to` are RFC 3339, inclusive.
+#[utoipa::path(get, path = "/api/assets/{id}/prices", tag = "markets",
+    params(("id" = i64, Path), ("from" = Option<String>, Query, format = DateTime), ("to" = Option<String>, Query, format = DateTime)),
+    responses((status = 200, body = Vec<PricePoint>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/assets/<id>/prices")]
+pub async fn prices(mut q: Query, db: &Db, id: i64) -> ApiResult<Json<Vec<PricePoint>>> {
+    let from = q.check_sent("from", instant);
+    let to = q.check_sent("to", instant);
+    q.finish()?;
+    assets::by_id(&db.read, id).await?.ok_or(ApiError::NotFound("Asset"))?;
+    let points = ledger::prices(&db.read, id, from.as_deref(), to.as_deref()).await?;
+    Ok(Json(points.into_iter().map(|p| PricePoint { at: p.at, price: p.price }).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PricesImported {
+    /// Rows recorded.
+    imported: usize,
+}
+
+/// Backfill price history from CSV (`text/csv`, assets:write), all or nothing: header
+/// `symbol,date,price` (a date `YYYY-MM-DD` or an RFC 3339 time, not in the future; the price in
+/// currency units, `19.99`), or `symbol,price` for prices as of now. A price newer than every
+/// other of its asset becomes the asset's current price. Any bad row is a 400 naming
+/// `[row].column`.
+#[utoipa::path(post, path = "/api/assets/prices/import", tag = "markets",
+    request_body(content = String, content_type = "text/csv", description = "symbol,date,price or symbol,price"),
+    responses((status = 200, body = PricesImported), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+#[post("/assets/prices/import", data = "<body>")]
+pub async fn import_prices(
+    who: Perm<AssetsWrite>,
+    client: Client,
+    db: &Db,
+    body: Csv,
+) -> ApiResult<Json<PricesImported>> {
+    let (which, rows) = body.table(&[&["symbol", "date", "price"], &["symbol", "price"]])?;
+    let dated = which == 0;
+    let now = crate::db::query::timestamp();
+    let mut f = Fields::default();
+    let mut ids: HashMap<String, Option<i64>> = HashMap::new();
+    let mut parsed: Vec<(i64, String, i64)> = Vec::with_capacity(rows.len());
+    for (i, cells) in rows.iter().enumerate() {
+        let at = |c: &str| format!("[{}].{c}", i + 1);
+        let cell = |n: usize| cells.get(n).map(String::as_str).filter(|c| !c.is_empty());
+        let symbol = f.require(&at("symbol"), cell(0), |s| Ok(s.to_ascii_uppercase()));
+        let asset = match symbol {
+            Some(s) => {
+                if !ids.contains_key(&s) {
+                    ids.insert(s.clone(), assets::id_of(&db.read, &s).await?);
+                }
+                let found = ids[&s];
+                if found.is_none() {
+                    f.add(&at("symbol"), format!("no asset has the symbol {s}"));
+                }
+                found
+            }
+            None => None,
+        };
+        let when = if dated {
+            f.require(&at("date"), cell(1), |d| past_instant(d, true))
+        } else {
+            Some(now.clone())
+        };
+        let price = f.require(&at("price"), cell(if dated { 2 } else { 1 }), |p| {
+            cents(p).and_then(|c| bounded(c, MAX_PRICE))
+        });
+        if let (Some(asset), Some(when), Some(price)) = (asset, when, price) {
+            parsed.push((asset, when, price));
+        }
+    }
+    f.finish()?;
+    let mut tx = db.write.begin().await?;
+    // The newest imported price of each asset, to compare with what it had.
+    let mut newest: HashMap<i64, (String, i64)> = HashMap::new();
+    for (asset, when, price) in &parsed {
+        let e = newest.entry(*asset).or_insert_with(|| (when.clone(), *price));
+        if *when >= e.0 {
+            *e = (when.clone(), *price);
+        }
+    }
+    // A price newer than all its asset had becomes the current one: the `assets_price_changed`
+    // trigger then records it, and the row is not inserted twice.
+    let mut recorded = Vec::new();
+    for (asset, (when, price)) in &newest {
+        let before = ledger::latest_price_at(&mut tx, *asset).await?;
+        let current = assets::lock(&mut tx, *asset).await?.map(|a| a.price);
+        if before.as_ref().is_none_or(|b| when >= b) && current != Some(*price) {
+            assets::set_current_price(&mut tx, *asset, *price, when).await?;
+            recorded.push((*asset, when.clone(), *price));
+        }
+    }
+    let changed = recorded.len();
+    for (asset, when, price) in &parsed {
+        if let Some(i) = recorded.iter().position(|r| r.0 == *asset && r.1 == *when && r.2 == *price) {
+            recorded.swap_remove(i);
+            continue;
+        }
+        ledger::insert_price(&mut tx, *asset, when, *price).await?;
+    }
+    let details = Details::new().with("imported", parsed.len()).with("currentPricesSet", changed);
+    audit::record(&mut tx, client.event(Action::AssetPricesUpdated).by(&who.0.user).details(details)).await?;
+    tx.commit().await?;
+    Ok(Json(PricesImported { imported: parsed.len() }))
 }

@@ -6,12 +6,13 @@ use rocket::serde::json::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::query::{Page, Paging, Query};
+use super::query::{instant, Page, Paging, Query};
 use crate::auth::guards::UsersManage;
 use crate::auth::{Perm, SessionUser};
 use crate::db::audit::{self, EventRow, Search};
 use crate::db::Db;
 use crate::domain::audit::{Action, ActionFilter, TargetType};
+use crate::domain::ClosedSet;
 use crate::error::{ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -65,23 +66,37 @@ impl From<EventRow> for AuditEvent {
     }
 }
 
-/// An RFC 3339 instant, as stored (UTC, milliseconds).
-fn instant(raw: &str) -> Result<String, String> {
-    chrono::DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-26T10:00:00Z".to_owned())
-}
-
 async fn page_of(db: &Db, search: Search, paging: Paging) -> ApiResult<Json<Page<AuditEvent>>> {
     let (rows, total) = audit::page(&db.read, &search, paging.limit(), paging.offset()).await?;
     Ok(Json(Page::new(rows.into_iter().map(AuditEvent::from).collect(), paging, total)))
 }
 
+/// `action=`: every action, and every group prefix (`auth.`, `user.` …).
+pub struct ActionParam;
+
+impl utoipa::PartialSchema for ActionParam {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let mut names: Vec<String> = Action::ALL.iter().map(|a| a.as_str().to_owned()).collect();
+        for a in Action::ALL {
+            let group = format!("{}.", a.as_str().split('.').next().unwrap_or_default());
+            if !names.contains(&group) {
+                names.push(group);
+            }
+        }
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+impl ToSchema for ActionParam {}
+
 /// The audit log, newest first (users:manage). Filters combine; `from` and `to` are inclusive.
 #[utoipa::path(get, path = "/api/audit", tag = "users",
     params(
         ("actorId" = Option<i64>, Query, minimum = 1, description = "Who did it"),
-        ("action" = Option<String>, Query, description = "An action such as `auth.login`, or a prefix ending in `.` such as `auth.`"),
+        ("action" = Option<ActionParam>, Query, description = "An action such as `auth.login`, or a group of them: a prefix ending in `.` such as `auth.`"),
         ("targetType" = Option<TargetType>, Query),
         ("targetId" = Option<i64>, Query, minimum = 1),
         ("from" = Option<String>, Query, format = DateTime, description = "RFC 3339; events at or after"),
@@ -98,8 +113,8 @@ pub async fn list(_who: Perm<UsersManage>, mut q: Query, db: &Db) -> ApiResult<J
         action: q.check("action", ActionFilter::parse),
         target_type: q.closed("targetType"),
         target_id: q.int("targetId", 1),
-        from: q.check("from", instant),
-        to: q.check("to", instant),
+        from: q.check_sent("from", instant),
+        to: q.check_sent("to", instant),
         activity_of: None,
     };
     if let (Some(from), Some(to)) = (&search.from, &search.to) {

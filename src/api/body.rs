@@ -5,6 +5,7 @@ use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
+use crate::domain::Fields;
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
 
@@ -101,4 +102,69 @@ fn humanize(serde_message: &str) -> String {
         _ => return serde_message.to_owned(),
     };
     kind.to_owned()
+}
+
+/// Most bytes a CSV import takes: about 50,000 transactions.
+pub const CSV_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// A `text/csv` request body (415 for another type), UTF-8, at most `CSV_LIMIT` bytes.
+pub struct Csv(pub String);
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Csv {
+    type Error = ApiError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let read = async {
+            let csv = req.content_type().is_some_and(|ct| ct.top() == "text" && ct.sub() == "csv");
+            if !csv {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = data
+                .open(CSV_LIMIT.bytes())
+                .into_bytes()
+                .await
+                .map_err(|e| ApiError::field("body", e.to_string()))?;
+            if !bytes.is_complete() {
+                return Err(ApiError::PayloadTooLarge(CSV_LIMIT));
+            }
+            String::from_utf8(bytes.into_inner()).map_err(|_| ApiError::field("body", "must be UTF-8 text"))
+        };
+        match read.await {
+            Ok(text) => data::Outcome::Success(Csv(text)),
+            Err(e) => data::Outcome::Error(stash(req, e)),
+        }
+    }
+}
+
+impl Csv {
+    /// The data rows under a header that is one of `accepted` (names compared case-insensitively);
+    /// answers which one and the rows, each with as many cells as the header. A problem is a 400
+    /// naming `header`, or `[row]` (row 1 is the first line after the header).
+    pub fn table(&self, accepted: &[&[&str]]) -> ApiResult<(usize, Vec<Vec<String>>)> {
+        let mut records = crate::domain::csv::records(&self.0)
+            .map_err(|(line, problem)| ApiError::field(&format!("[{}]", line.saturating_sub(1)), problem))?
+            .into_iter();
+        let header: Vec<String> =
+            records.next().unwrap_or_default().iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+        let Some(which) =
+            accepted.iter().position(|a| a.iter().copied().eq(header.iter().map(String::as_str)))
+        else {
+            let wanted: Vec<String> = accepted.iter().map(|a| a.join(",")).collect();
+            return Err(ApiError::field("header", format!("must be {}", wanted.join(" or "))));
+        };
+        let mut rows = Vec::new();
+        let mut f = Fields::default();
+        for (i, r) in records.enumerate() {
+            if r.len() != header.len() {
+                f.add(
+                    &format!("[{}]", i + 1),
+                    format!("has {} fields; the header has {}", r.len(), header.len()),
+                );
+            }
+            rows.push(r.into_iter().map(|c| c.trim().to_owned()).collect());
+        }
+        f.finish()?;
+        Ok((which, rows))
+    }
 }

@@ -111,10 +111,14 @@ pub fn docs() -> Option<Asset> {
         crate::api::watchlist::list, crate::api::watchlist::add, crate::api::watchlist::remove,
         crate::api::portfolio::get_portfolio, crate::api::portfolio::get_holding,
         crate::api::portfolio::create, crate::api::portfolio::update, crate::api::portfolio::remove,
+        crate::api::portfolio::history, crate::api::transactions::list, crate::api::transactions::get_one,
+        crate::api::transactions::create, crate::api::transactions::update, crate::api::transactions::remove,
+        crate::api::transactions::import, crate::api::transactions::export, crate::api::assets::prices,
+        crate::api::assets::import_prices,
     ),
     components(schemas(
         ErrorBody, crate::domain::catalog::ProductSort, crate::domain::assets::AssetSort,
-        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::audit::Action, crate::domain::audit::TargetType, crate::domain::Role, crate::domain::Scope, crate::domain::Permission,
+        crate::domain::orders::OrderStatus, crate::domain::mail::MailStatus, crate::domain::audit::Action, crate::domain::audit::TargetType, crate::domain::ledger::Kind, crate::domain::Role, crate::domain::Scope, crate::domain::Permission,
     )),
     modifiers(&Security, &Complete),
     tags(
@@ -242,7 +246,14 @@ const RESPONSE_SCHEMAS: &[&str] = &[
     "Target",
     "TokenResponse",
     "User",
-    "Valuation",
+    "Figures",
+    "Transaction",
+    "AssetRef",
+    "Page_Transaction",
+    "DayValue",
+    "PricePoint",
+    "Imported",
+    "PricesImported",
     "WatchEntry",
 ];
 

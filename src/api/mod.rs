@@ -18,6 +18,7 @@ pub mod query;
 pub mod schema;
 pub mod screener;
 pub mod tokens;
+pub mod transactions;
 pub mod two_factor;
 pub mod users;
 pub mod views;
@@ -40,6 +41,7 @@ pub fn routes() -> Vec<rocket::Route> {
         assets::routes(),
         watchlist::routes(),
         portfolio::routes(),
+        transactions::routes(),
     ]
     .concat()
 }

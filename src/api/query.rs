@@ -56,6 +56,13 @@ impl Query {
         parse(&raw).map_err(|problem| self.errors.add(name, problem)).ok()
     }
 
+    /// As `check`, for values with a format (timestamps, dates): one sent blank is parsed too,
+    /// and refused, rather than taken as absent.
+    pub fn check_sent<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let raw = self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned())?;
+        parse(&raw).map_err(|problem| self.errors.add(name, problem)).ok()
+    }
+
     /// Reports a problem found after parsing (a bound that contradicts another).
     pub fn problem(&mut self, name: &str, problem: &str) {
         self.errors.add(name, problem);
@@ -108,6 +115,28 @@ impl Query {
     pub fn finish(self) -> ApiResult<()> {
         self.errors.finish()
     }
+}
+
+/// An RFC 3339 instant (any offset), as timestamps are stored: UTC, milliseconds.
+pub fn instant(raw: &str) -> Result<String, String> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-26T10:00:00Z".to_owned())
+}
+
+/// An instant that has happened (see `instant`); a date `YYYY-MM-DD` is its first instant, UTC,
+/// when `dates` allows one.
+pub fn past_instant(raw: &str, dates: bool) -> Result<String, String> {
+    let at = match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) if dates => format!("{}T00:00:00.000Z", d.format("%Y-%m-%d")),
+        _ => {
+            instant(raw).map_err(|e| if dates { format!("{e}, or a date such as 2026-01-26") } else { e })?
+        }
+    };
+    if at > crate::db::query::timestamp() {
+        return Err("must not be in the future".to_owned());
+    }
+    Ok(at)
 }
 
 /// `?page=1&perPage=20`: read by `Query::paging`, and the parameters every paged route

@@ -109,6 +109,23 @@ pub async fn set_price(
     })
 }
 
+/// Sets the asset's current price as of `at` (its `updated_at`); the `assets_price_changed`
+/// trigger records the change in `price_history` when the price differs.
+pub async fn set_current_price(
+    db: impl Into<Ex<'_>>,
+    id: i64,
+    price: i64,
+    at: &str,
+) -> Result<(), sqlx::Error> {
+    with_conn!(db, |c| sqlx::query("UPDATE assets SET price = $1, updated_at = $2 WHERE id = $3")
+        .bind(price)
+        .bind(at)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+}
+
 pub enum Deleted {
     Yes,
     InUse,

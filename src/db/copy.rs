@@ -34,6 +34,8 @@ pub const TABLES: &[&str] = &[
     "order_items",
     "assets",
     "holdings",
+    "transactions",
+    "price_history",
     "watchlist",
 ];
 
@@ -72,6 +74,12 @@ pub async fn migrate_to(source: &Path, target: &str) -> Result<Vec<Copied>, Stri
         .run_direct(&mut *tx)
         .await
         .map_err(|e| format!("creating the schema on {shown}: {e}"))?;
+    // The copied rows are whole already: the trigger that records each asset's price in
+    // `price_history` stays off while the assets and their history are copied.
+    sqlx::query("ALTER TABLE assets DISABLE TRIGGER USER")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut copied = Vec::new();
     for &table in TABLES {
         let rows =
@@ -94,6 +102,10 @@ pub async fn migrate_to(source: &Path, target: &str) -> Result<Vec<Copied>, Stri
             ));
         }
     }
+    sqlx::query("ALTER TABLE assets ENABLE TRIGGER USER")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| format!("committing the copy: {e}"))?;
     snapshot.rollback().await.ok();
     drop(src);

@@ -15,7 +15,9 @@ pub struct WatchRow {
 }
 
 const WATCH: &str = "SELECT w.added_at,
-    EXISTS (SELECT 1 FROM holdings h WHERE h.user_id = w.user_id AND h.asset_id = w.asset_id) AS invested,
+    EXISTS (SELECT 1 FROM holdings h WHERE h.user_id = w.user_id AND h.asset_id = w.asset_id
+        AND (SELECT coalesce(sum(CASE t.type WHEN 'buy' THEN t.quantity WHEN 'sell' THEN -t.quantity ELSE 0 END), 0)
+             FROM transactions t WHERE t.holding_id = h.id) > 0) AS invested,
     a.id, a.symbol, a.name, a.price, a.market_cap, a.rating, a.sector, a.updated_at
     FROM watchlist w JOIN assets a ON a.id = w.asset_id";
 

@@ -8,6 +8,8 @@ pub mod assets;
 pub mod audit;
 pub mod catalog;
 pub mod closed_set;
+pub mod csv;
+pub mod ledger;
 pub mod mail;
 pub mod money;
 pub mod orders;

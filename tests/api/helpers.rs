@@ -176,6 +176,20 @@ impl TestApp {
         Resp { status, body, headers }
     }
 
+    /// POSTs `text` as `text/csv`.
+    pub async fn post_csv(&self, path: &str, req: &Req, text: &str) -> Resp {
+        let mut r = self.client.post(path.to_owned()).header(ContentType::CSV).body(text);
+        if let Some(t) = &req.token {
+            r = r.header(Header::new("Authorization", format!("Bearer {t}")));
+        }
+        let res = r.dispatch().await;
+        let status = res.status().code;
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        let text = res.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body, headers }
+    }
+
     pub async fn get(&self, path: &str, req: &Req) -> Resp {
         self.request(Method::Get, path, req, None).await
     }

@@ -18,6 +18,7 @@ mod faults;
 mod hardening;
 mod mail;
 mod markets_assets;
+mod markets_ledger;
 mod markets_portfolio;
 mod metrics;
 mod money;

@@ -111,7 +111,8 @@ async fn markets_portfolio_arithmetic_follows_prices() {
     assert_eq!(empty.status, 200);
     assert_eq!(
         empty.body,
-        json!({"holdings": [], "totals": {"costBasis": 0, "marketValue": 0, "profit": 0, "percentage": null}})
+        json!({"holdings": [], "totals": {"costBasis": 0, "marketValue": 0, "profit": 0, "percentage": null,
+            "realizedProfit": 0, "dividends": 0, "totalReturn": 0}})
     );
 
     // 10 × 123.45 bought for 1,000.00: worth 1,234.50, +234.50, +23.45 %.
@@ -122,7 +123,7 @@ async fn markets_portfolio_arithmetic_follows_prices() {
     assert_eq!(
         r.body,
         json!({"id": r.body["id"], "asset": gain, "quantity": 10, "costBasis": 100_000, "marketValue": 123_450,
-               "profit": 23_450, "percentage": 23.45})
+               "profit": 23_450, "percentage": 23.45, "realizedProfit": 0, "dividends": 0, "totalReturn": 23_450})
     );
     // 3 × 80.00 bought for 300.00: a loss of 60.00, −20 %.
     let r = app
@@ -150,7 +151,8 @@ async fn markets_portfolio_arithmetic_follows_prices() {
     // Totals: 130,000 paid, 152,450 worth, +22,450 = +17.269...% → 17.27.
     assert_eq!(
         p.body["totals"],
-        json!({"costBasis": 130_000, "marketValue": 152_450, "profit": 22_450, "percentage": 17.27})
+        json!({"costBasis": 130_000, "marketValue": 152_450, "profit": 22_450, "percentage": 17.27,
+               "realizedProfit": 0, "dividends": 0, "totalReturn": 22_450})
     );
 
     // A price update between two reads changes the figures; nothing about the holding is stored.
@@ -170,7 +172,8 @@ async fn markets_portfolio_arithmetic_follows_prices() {
     // 130,000 paid, 114,000 worth: −16,000 = −12.307...% → −12.31.
     assert_eq!(
         p.body["totals"],
-        json!({"costBasis": 130_000, "marketValue": 114_000, "profit": -16_000, "percentage": -12.31})
+        json!({"costBasis": 130_000, "marketValue": 114_000, "profit": -16_000, "percentage": -12.31,
+               "realizedProfit": 0, "dividends": 0, "totalReturn": -16_000})
     );
 
     // Rounding of an awkward ratio: 1 × 0.01 paid 0.03 → −66.666...% → −66.67.
@@ -202,7 +205,7 @@ async fn markets_holdings_create_update_delete() {
         app.post("/api/portfolio", &ann, json!({"assetId": id(&a), "quantity": 4, "costBasis": 8_000})).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let hid = id(&r.body);
-    assert_eq!(r.body.as_object().unwrap().len(), 7, "{}", r.body);
+    assert_eq!(r.body.as_object().unwrap().len(), 10, "{}", r.body);
     assert_eq!(app.get(&format!("/api/portfolio/{hid}"), &ann).await.body, r.body);
 
     // One holding per asset.

@@ -39,12 +39,13 @@ export function queryString(params = {}) {
 
 /**
  * Calls `/api` + path.
- * options: body (JSON-encoded), query (object), headers, auth (default true: a 401 means the
- * session ended and the app is told; pass false for login/signup/whoami).
+ * options: body (JSON-encoded), text (sent as it is, with `contentType`, default text/csv),
+ * query (object), headers, auth (default true: a 401 means the session ended and the app is told;
+ * pass false for login/signup/whoami).
  * Resolves with the parsed JSON (null for 204); rejects with ApiError.
  */
 export async function api(method, path, options = {}) {
-  const { body, query, headers = {}, auth = true } = options;
+  const { body, text, contentType = 'text/csv', query, headers = {}, auth = true } = options;
   const init = {
     method,
     credentials: 'same-origin',
@@ -54,6 +55,9 @@ export async function api(method, path, options = {}) {
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (text !== undefined) {
+    init.headers['Content-Type'] = contentType;
+    init.body = String(text);
   }
   const url = `/api${path}${query ? queryString(query) : ''}`;
 
@@ -68,9 +72,9 @@ export async function api(method, path, options = {}) {
     if (response.status === 204) return null;
 
     let data = null;
-    const text = await response.text();
-    if (text) {
-      try { data = JSON.parse(text); } catch { data = null; }
+    const payload = await response.text();
+    if (payload) {
+      try { data = JSON.parse(payload); } catch { data = null; }
     }
     if (response.ok) return data;
 
@@ -114,6 +118,8 @@ export const post = (path, body, options = {}) => api('POST', path, { ...options
 export const put = (path, body, options = {}) => api('PUT', path, { ...options, body });
 export const patch = (path, body, options = {}) => api('PATCH', path, { ...options, body });
 export const del = (path, body, options = {}) => api('DELETE', path, { ...options, body });
+/** POSTs a raw text body (a CSV file by default: `options.contentType` names another type). */
+export const postText = (path, text, options = {}) => api('POST', path, { ...options, text });
 
 /** A random UUID, also outside secure contexts (plain http on a LAN address). */
 export function uuid() {

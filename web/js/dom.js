@@ -80,6 +80,7 @@ const ICONS = {
   check: 'M5 12l5 5L20 7',
   close: 'M6 6l12 12M18 6L6 18',
   eye: 'M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
+  list: 'M9 6h11M9 12h11M9 18h11M4.5 6h.01M4.5 12h.01M4.5 18h.01',
   mail: 'M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zM3.5 6.5l8.5 6.5 8.5-6.5',
 };
 
@@ -174,7 +175,7 @@ export function formDialog({ title, test, build }) {
  * A labelled form control with a slot for its error message.
  * opts: label, name, type (text|email|password|number|textarea|select|checkbox), value, options
  * ([{value, label}], where {label, options} is a group), hint, required, autocomplete, test,
- * inputmode, placeholder, min, max, step, prefix.
+ * inputmode, placeholder, min, max, step, prefix, accept (a file input's types).
  */
 export function field(opts) {
   const id = opts.id || uid(`f-${opts.name}`);
@@ -219,6 +220,7 @@ export function field(opts) {
       spellcheck: opts.spellcheck,
       autocapitalize: opts.autocapitalize,
       list: opts.list,
+      accept: opts.accept,
     });
     control.value = opts.value ?? '';
   }
@@ -242,7 +244,7 @@ export function clearErrors(form) {
   for (const el of form.querySelectorAll('.field-error')) { el.textContent = ''; el.hidden = true; }
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   const box = form.querySelector('.form-error');
-  if (box) { box.replaceChildren(); box.hidden = true; }
+  if (box) { box.replaceChildren(); box.hidden = true; delete box.dataset.code; }
 }
 
 /** Shows one message under a named control of the form. Returns false when no such control. */
@@ -275,6 +277,7 @@ export function showErrors(form, err, { aliases = {}, focus = true } = {}) {
     }
   }
   if (box) {
+    box.dataset.code = err.code || '';
     const fieldCount = Object.keys(err.fields || {}).length;
     const message = sentence(err.message || 'Something went wrong.');
     box.append(h('p', { class: 'alert-title' }, fieldCount && !leftovers.length && err.code === 'validation_failed'
@@ -395,12 +398,13 @@ export function actionError(test = 'list-error') {
     el: box,
     show(err) {
       box.replaceChildren(h('p', { class: 'alert-title' }, err?.message || 'Something went wrong.'));
+      box.dataset.code = err?.code || '';
       const fields = Object.entries(err?.fields || {});
       if (fields.length) box.append(h('ul', { class: 'alert-list' }, fields.map(([k, v]) => h('li', null, `${k}: ${sentence(v)}`))));
       box.hidden = false;
       box.scrollIntoView?.({ block: 'nearest' });
     },
-    clear() { box.hidden = true; box.replaceChildren(); },
+    clear() { box.hidden = true; box.replaceChildren(); delete box.dataset.code; },
   };
 }
 

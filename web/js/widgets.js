@@ -1,10 +1,12 @@
 // Widgets that more than one page shows: product cards, the orders table, the password field,
-// the account tabs, copy and download buttons. Pages import from here (and from dom.js), never
+// the account tabs, copy and download buttons, the CSV import form. Pages import from here (and from dom.js), never
 // from each other.
-import { post } from './api.js';
+import { post, postText } from './api.js';
 import { state } from './state.js';
-import { h, field, toast, statusBadge, badge, productImage, withButton } from './dom.js';
-import { money, dateTime, number } from './format.js';
+import {
+  h, field, toast, statusBadge, badge, productImage, withButton, formError, onSubmit, showFieldProblems,
+} from './dom.js';
+import { money, dateTime, number, plural, sentence } from './format.js';
 import { loginRedirect } from './router.js';
 import { cartChanged } from './session.js';
 
@@ -220,4 +222,86 @@ export function downloadText(filename, text) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/* ------------------------------------------------------------------ CSV import */
+
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+
+/** A CSV problem's key, `[3].price`, as {row: 3, column: 'price'}; any other key as {key}. */
+export function csvProblem(key) {
+  const m = /^\[(\d+)\]\.?(.*)$/.exec(String(key));
+  return m ? { key, row: Number(m[1]), column: m[2] || null } : { key, row: null, column: null };
+}
+
+/**
+ * A form that sends a CSV file, or rows pasted into it, to `path` (POST, text/csv) all at once.
+ * A refusal naming rows (`[row].column`, row 1 the first line after the header) is listed by row.
+ *   header      the header line the server expects, shown as a hint and a placeholder
+ *   example     a line or two after the header for the placeholder
+ *   what        what a row is ("transaction"), for the success message
+ *   onImported(count)  runs after a success (reload a list)
+ * Hooks from `test`: the form, `-file`, `-text`, `-submit`, `-result`, the list `-errors` and
+ * each `-error` (data-row, data-column).
+ */
+export function csvImportForm({ test, path, header, example = '', what = 'row', label = 'Import from CSV', onImported }) {
+  const result = h('p', { class: 'csv-result', role: 'status', test: `${test}-result` });
+  const form = h('form', { class: 'form csv-import', test, 'aria-label': label },
+    formError(),
+    field({ name: 'file', label: 'A CSV file', type: 'file', accept: '.csv,text/csv,text/plain', test: `${test}-file`, optional: true }),
+    field({
+      name: 'text', label: 'Or paste the rows', type: 'textarea', rows: 5, test: `${test}-text`, optional: true,
+      placeholder: [header, example].filter(Boolean).join('\n'), spellcheck: 'false', class: 'field-csv',
+      hint: `The first line is the header: ${header}. Every row goes in together, or none does.`,
+    }),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary', test: `${test}-submit` }, 'Import'), result));
+  const fileInput = form.elements.namedItem('file');
+  const textInput = form.elements.namedItem('text');
+
+  function showRows(err) {
+    const box = form.querySelector('.form-error');
+    const rows = Object.entries(err.fields || {})
+      .map(([key, message]) => ({ ...csvProblem(key), message: sentence(message) }))
+      .sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || String(a.column).localeCompare(String(b.column)));
+    const message = sentence(err.message || 'Some rows could not be imported.');
+    box.dataset.code = err.code || '';
+    box.replaceChildren(
+      h('p', { class: 'alert-title' }, message),
+      h('ul', { class: 'alert-list', test: `${test}-errors` }, rows.map((r) => h('li', {
+        test: `${test}-error`, dataset: { row: r.row ?? undefined, column: r.column ?? undefined },
+      }, r.row
+        ? [h('strong', null, `Row ${r.row}`), h('span', { class: 'muted' }, ` (line ${r.row + 1})`), r.column ? `, ${r.column}` : '', `: ${r.message}`]
+        : `${r.key}: ${r.message}`))),
+      h('p', { class: 'csv-nothing' }, /nothing/i.test(message)
+        ? 'Fix these rows and import the file again.'
+        : 'Nothing was imported. Fix these rows and import the file again.'));
+    box.hidden = false;
+    box.scrollIntoView?.({ block: 'nearest' });
+  }
+
+  onSubmit(form, async () => {
+    result.textContent = '';
+    const file = fileInput.files?.[0];
+    if (file && file.size > MAX_CSV_BYTES) { showFieldProblems(form, { file: 'That file is larger than 2 MB: split it into smaller ones.' }); return; }
+    const text = file ? await file.text() : textInput.value;
+    if (!text.trim()) {
+      showFieldProblems(form, file ? { file: 'That file is empty.' } : { text: 'Choose a CSV file, or paste its rows here.' });
+      return;
+    }
+    const answer = await postText(path, text);
+    const count = Number(answer?.imported) || 0;
+    fileInput.value = '';
+    textInput.value = '';
+    result.textContent = `Imported ${plural(count, what)}.`;
+    toast(`Imported ${plural(count, what)}.`, 'success');
+    await onImported?.(count);
+  }, {
+    busyLabel: 'Importing…',
+    onError: (err) => {
+      if (err?.status === 400 && Object.keys(err.fields || {}).some((k) => csvProblem(k).row)) { showRows(err); return true; }
+      return false;
+    },
+  });
+  return form;
 }

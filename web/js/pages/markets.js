@@ -1,4 +1,6 @@
-// Markets: the asset screener, the watchlist and the portfolio (with its allocation chart).
+// Markets: the asset screener, an asset's page (with its price chart), the watchlist, the
+// portfolio (its allocation, and its value against its cost over time) and the ledger of
+// transactions the portfolio is worked out from.
 import { get, post, patch, del } from '../api.js';
 import { state } from '../state.js';
 import {
@@ -7,8 +9,11 @@ import {
 } from '../dom.js';
 import {
   money, signedMoney, signedPercent, compactMoney, wholeMoney, parseMoney, parseInteger, centsToInput, number, date, plural,
+  dateTime, relativeTime, currencySymbol, localInputValue, isoFromLocalInput,
 } from '../format.js';
 import { setQuery, setTitle, loginRedirect } from '../router.js';
+import { lineChart } from '../chart.js';
+import { csvImportForm } from '../widgets.js';
 
 const PER_PAGE = 20;
 
@@ -37,10 +42,22 @@ function profitClass(n) {
   return Number(n) > 0 ? 'gain' : 'loss';
 }
 
-function symbolCell(asset) {
+/** The symbol (a link to the asset's page) over its name; `extra` goes after (a badge). */
+function symbolCell(asset, extra = null) {
   return h('div', { class: 'asset-cell' },
-    h('span', { class: 'symbol', test: 'asset-symbol' }, asset.symbol),
-    h('span', { class: 'asset-name' }, asset.name));
+    h('a', { href: `/markets/${asset.id}`, class: 'symbol asset-link', test: 'asset-symbol' }, asset.symbol),
+    h('span', { class: 'asset-name' }, asset.name),
+    extra);
+}
+
+/** A muted dash for an empty cell that screen readers announce as `spoken`. */
+function dash(spoken = 'None') {
+  return h('span', { class: 'muted' }, h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'sr-only' }, spoken));
+}
+
+function timeZoneHint(prefix = 'In your time zone') {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone ? `${prefix} (${zone}).` : `${prefix}.`;
 }
 
 function ratingBadge(rating) {
@@ -344,13 +361,70 @@ export async function watchlistPage(ctx) {
 
 /* ------------------------------------------------------------------ portfolio */
 
+const DAY_MS = 86_400_000;
+const HISTORY_RANGES = [
+  { days: 30, label: 'Last 30 days' },
+  { days: 90, label: 'Last 90 days' },
+  { days: 365, label: 'Last year' },
+];
+
+/** UTC days, as the history takes them: the last `days` of them, today included. */
+function historyRange(days) {
+  const now = Date.now();
+  return {
+    from: new Date(now - (days - 1) * DAY_MS).toISOString().slice(0, 10),
+    to: new Date(now).toISOString().slice(0, 10),
+  };
+}
+
+/** The history, or {error} (the rest of the page still shows when only the chart fails). */
+function loadHistory(days) {
+  return get('/portfolio/history', historyRange(days)).catch((err) => {
+    if (err.status === 401) throw err;
+    return { error: err };
+  });
+}
+
+/** Open holdings first, then those sold out (kept while they have realized profit or dividends). */
+function byOpenFirst(holdings) {
+  return holdings
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => (Number(a.x.quantity) === 0) - (Number(b.x.quantity) === 0) || a.i - b.i)
+    .map(({ x }) => x);
+}
+
 export async function portfolioPage(ctx) {
   setTitle('Portfolio');
-  const [initial, datalist] = await Promise.all([get('/portfolio'), symbolList()]);
+  let days = 365;
+  const [initial, datalist, initialHistory] = await Promise.all([get('/portfolio'), symbolList(), loadHistory(days)]);
   const errors = actionError('portfolio-error');
   const summary = h('div');
   const holdingsArea = h('div');
   const chartCard = h('section', { class: 'card card-pad chart-card', 'aria-labelledby': 'alloc-title', hidden: true });
+
+  const rangeId = uid('range');
+  const rangeSelect = h('select', { id: rangeId, class: 'input input-sm', name: 'range', test: 'portfolio-history-range' },
+    HISTORY_RANGES.map((r) => h('option', { value: String(r.days) }, r.label)));
+  rangeSelect.value = String(days);
+  const historyBody = h('div', { class: 'history-body' });
+  const historyCard = h('section', { class: 'card card-pad history-card', 'aria-labelledby': 'history-title', test: 'portfolio-history', hidden: true },
+    h('div', { class: 'history-head' },
+      h('div', null,
+        h('h2', { class: 'card-title', id: 'history-title' }, 'Value against cost'),
+        h('p', { class: 'card-description' }, 'What your holdings were worth at the end of each day, and what you had paid for them.')),
+      h('div', { class: 'inline-control' }, h('label', { class: 'label', for: rangeId }, 'Period'), rangeSelect)),
+    historyBody);
+  rangeSelect.addEventListener('change', async () => {
+    days = Number(rangeSelect.value) || 365;
+    rangeSelect.disabled = true;
+    try {
+      renderHistory(await loadHistory(days));
+    } catch (err) {
+      if (err.status !== 401) errors.show(err);
+    } finally {
+      rangeSelect.disabled = false;
+    }
+  });
 
   const form = h('form', { class: 'form', test: 'holding-form', 'aria-label': 'Add a holding' },
     formError(),
@@ -359,7 +433,9 @@ export async function portfolioPage(ctx) {
       field({ name: 'quantity', label: 'Quantity', inputmode: 'numeric', test: 'holding-form-quantity', placeholder: '10', required: true }),
       field({ name: 'costBasis', label: 'Total paid', inputmode: 'decimal', test: 'holding-form-cost-basis', placeholder: '1500.00', required: true, hint: 'What you paid for all of them.' })),
     datalist,
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', test: 'holding-form-submit' }, icon('plus'), 'Add holding')));
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', test: 'holding-form-submit' }, icon('plus'), 'Add holding')),
+    h('p', { class: 'hint' }, 'This records one purchase. Sales, dividends, fees and more purchases go on ',
+      h('a', { href: '/portfolio/transactions', test: 'holding-form-transactions' }, 'the transactions page'), '.'));
 
   onSubmit(form, async () => {
     const v = values(form);
@@ -380,33 +456,73 @@ export async function portfolioPage(ctx) {
   }, { busyLabel: 'Adding…', aliases: { assetId: 'symbol' } });
 
   function render(portfolio) {
-    const { holdings, totals } = portfolio;
+    const { totals } = portfolio;
+    const holdings = byOpenFirst(portfolio.holdings);
     summary.replaceChildren(h('div', { class: 'stat-grid', test: 'portfolio-totals' },
       stat('Market value', money(totals.marketValue), 'portfolio-total-value'),
       stat('Cost basis', money(totals.costBasis), 'portfolio-total-cost'),
-      stat('Profit / loss', signedMoney(totals.profit), 'portfolio-total-profit', profitClass(totals.profit)),
-      stat('Return', signedPercent(totals.percentage), 'portfolio-total-percentage', profitClass(totals.percentage))));
+      stat('Unrealized profit', signedMoney(totals.profit), 'portfolio-total-profit', profitClass(totals.profit),
+        h('span', { class: profitClass(totals.percentage), test: 'portfolio-total-percentage' }, signedPercent(totals.percentage))),
+      stat('Realized profit', signedMoney(totals.realizedProfit), 'totals-realized', profitClass(totals.realizedProfit), 'From sales, less fees'),
+      stat('Dividends', signedMoney(totals.dividends), 'totals-dividends', profitClass(totals.dividends)),
+      stat('Total return', signedMoney(totals.totalReturn), 'totals-total-return', profitClass(totals.totalReturn), 'Unrealized + realized + dividends')));
 
     if (!holdings.length) {
       chartCard.hidden = true;
       chartCard.replaceChildren();
+      historyCard.hidden = true;
       holdingsArea.replaceChildren(emptyState({
         title: 'No holdings yet',
-        text: 'Add what you own with the form, and Stockroom keeps the profit and loss up to date with current prices.',
+        text: 'Record what you buy and sell on the transactions page, or add a holding with the form, and Stockroom keeps the profit and loss up to date with current prices.',
+        action: h('a', { href: '/portfolio/transactions', class: 'btn btn-secondary', test: 'portfolio-empty-transactions' }, 'Open the transactions'),
         test: 'portfolio-empty', iconName: 'chart',
       }));
       return;
     }
     const totalValue = holdings.reduce((n, x) => n + Number(x.marketValue || 0), 0);
-    holdingsArea.replaceChildren(tableWrap(holdingsTable(holdings, totalValue), 'Holdings'));
+    holdingsArea.replaceChildren(tableWrap(holdingsTable(holdings), 'Holdings'));
+    historyCard.hidden = false;
     chartCard.hidden = false;
     chartCard.replaceChildren(
       h('h2', { class: 'card-title', id: 'alloc-title' }, 'Allocation'),
       allocation(holdings, totalValue));
   }
 
-  function holdingsTable(holdings, totalValue) {
-    return h('table', { class: 'table', test: 'holdings-table' },
+  /** The value-against-cost chart over the days with something held (and the day before). */
+  function renderHistory(history) {
+    if (historyCard.hidden) { historyBody.replaceChildren(); return; }
+    if (!history || history.error) {
+      historyBody.replaceChildren(h('p', { class: 'alert alert-error', role: 'alert', test: 'portfolio-history-error' },
+        history?.error?.message || 'The history could not be loaded.'));
+      return;
+    }
+    const points = history.map((p) => ({
+      t: Date.parse(`${p.date}T00:00:00Z`),
+      value: Number(p.marketValue) || 0,
+      cost: Number(p.costBasis) || 0,
+    })).filter((p) => Number.isFinite(p.t));
+    const first = points.findIndex((p) => p.value !== 0 || p.cost !== 0);
+    if (first < 0) {
+      historyBody.replaceChildren(h('p', { class: 'chart-empty muted', test: 'portfolio-history-empty' },
+        'Nothing held in this period yet. Once you record a purchase, its value and cost show here day by day.'));
+      return;
+    }
+    const shown = points.slice(Math.max(0, first - 1));
+    historyBody.replaceChildren(lineChart({
+      series: [
+        { key: 'marketValue', label: 'Market value', points: shown.map((p) => ({ t: p.t, v: p.value })) },
+        { key: 'costBasis', label: 'Cost basis', points: shown.map((p) => ({ t: p.t, v: p.cost })), dashed: true },
+      ],
+      title: 'Market value against cost basis, at the end of each day',
+      utc: true,
+      zero: true,
+      test: 'portfolio-history-chart',
+      legendTest: 'portfolio-history-legend',
+    }));
+  }
+
+  function holdingsTable(holdings) {
+    return h('table', { class: 'table holdings-table', test: 'holdings-table' },
       h('caption', { class: 'sr-only' }, 'Holdings, valued at current prices'),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, 'Asset'),
@@ -414,15 +530,22 @@ export async function portfolioPage(ctx) {
         h('th', { scope: 'col', class: 'num' }, 'Price'),
         h('th', { scope: 'col', class: 'num' }, 'Cost basis'),
         h('th', { scope: 'col', class: 'num' }, 'Market value'),
-        h('th', { scope: 'col', class: 'num' }, 'Profit / loss'),
-        h('th', { scope: 'col', class: 'num' }, 'Share'),
+        h('th', { scope: 'col', class: 'num' }, 'Unrealized'),
+        h('th', { scope: 'col', class: 'num' }, 'Realized'),
+        h('th', { scope: 'col', class: 'num' }, 'Dividends'),
+        h('th', { scope: 'col', class: 'num' }, 'Total return'),
         h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
       h('tbody', null, holdings.map((x) => {
-        const edit = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'holding-edit', 'aria-label': `Edit ${x.asset.symbol} holding` }, icon('edit'), 'Edit');
-        edit.addEventListener('click', () => editHolding(x));
-        const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', test: 'holding-delete', 'aria-label': `Remove ${x.asset.symbol} holding` }, icon('trash'), 'Remove');
+        const closed = Number(x.quantity) === 0;
+        const history = h('a', {
+          href: `/portfolio/transactions?assetId=${x.asset.id}`, class: 'btn btn-ghost btn-sm btn-icon', test: 'holding-transactions',
+          'aria-label': `Transactions of ${x.asset.symbol}`, title: 'Transactions',
+        }, icon('list'));
+        const edit = closed ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-icon', test: 'holding-edit', 'aria-label': `Edit ${x.asset.symbol} holding`, title: 'Edit' }, icon('edit'));
+        edit?.addEventListener('click', () => editHolding(x));
+        const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-icon btn-ghost-danger', test: 'holding-delete', 'aria-label': `Remove ${x.asset.symbol} holding`, title: 'Remove' }, icon('trash'));
         remove.addEventListener('click', async () => {
-          const ok = await confirmDialog({ title: `Remove ${x.asset.symbol}?`, message: 'The holding leaves your portfolio. The asset stays on your watchlist if it is there.', confirmLabel: 'Remove holding', danger: true });
+          const ok = await confirmDialog({ title: `Remove ${x.asset.symbol}?`, message: 'The holding and every transaction of it leave your portfolio. The asset stays on your watchlist if it is there.', confirmLabel: 'Remove holding', danger: true });
           if (!ok) return;
           await withButton(remove, null, async () => {
             errors.clear();
@@ -433,18 +556,20 @@ export async function portfolioPage(ctx) {
             } catch (err) { if (err.status !== 401) errors.show(err); }
           });
         });
-        const share = totalValue > 0 ? (Number(x.marketValue) / totalValue) * 100 : 0;
-        return h('tr', { test: 'holding-row', dataset: { holdingId: x.id, symbol: x.asset.symbol } },
-          h('th', { scope: 'row', 'data-label': 'Asset' }, symbolCell(x.asset)),
+        const signed = (value, label, test) => h('td', { class: `num ${profitClass(value)}`, 'data-label': label, test }, signedMoney(value));
+        return h('tr', { test: 'holding-row', class: closed ? 'row-closed' : null, dataset: { holdingId: x.id, symbol: x.asset.symbol, closed: closed ? '1' : '0' } },
+          h('th', { scope: 'row', 'data-label': 'Asset' }, symbolCell(x.asset, closed ? badge('Sold out', 'neutral', 'holding-closed') : null)),
           h('td', { class: 'num', 'data-label': 'Quantity', test: 'holding-quantity' }, number(x.quantity)),
           h('td', { class: 'num', 'data-label': 'Price' }, money(x.asset.price)),
           h('td', { class: 'num', 'data-label': 'Cost basis', test: 'holding-cost-basis' }, money(x.costBasis)),
           h('td', { class: 'num', 'data-label': 'Market value', test: 'holding-value' }, money(x.marketValue)),
-          h('td', { class: `num ${profitClass(x.profit)}`, 'data-label': 'Profit / loss' },
+          h('td', { class: `num ${profitClass(x.profit)}`, 'data-label': 'Unrealized' },
             h('span', { test: 'holding-profit' }, signedMoney(x.profit)),
             h('span', { class: 'sub', test: 'holding-percentage' }, signedPercent(x.percentage))),
-          h('td', { class: 'num', 'data-label': 'Share' }, `${share.toFixed(1)}%`),
-          h('td', { class: 'actions' }, edit, remove));
+          signed(x.realizedProfit, 'Realized', 'holding-realized'),
+          signed(x.dividends, 'Dividends', 'holding-dividends'),
+          signed(x.totalReturn, 'Total return', 'holding-total-return'),
+          h('td', { class: 'actions' }, h('div', { class: 'button-row button-row-tight' }, history, edit, remove)));
       })));
   }
 
@@ -478,26 +603,37 @@ export async function portfolioPage(ctx) {
     });
   }
 
-  async function reload() { render(await get('/portfolio')); }
+  async function reload() {
+    const [portfolio, history] = await Promise.all([get('/portfolio'), loadHistory(days)]);
+    render(portfolio);
+    renderHistory(history);
+  }
 
   ctx.root.replaceChildren(
-    pageHeader('Portfolio', { subtitle: 'Profit and loss at current prices.' }),
+    pageHeader('Portfolio', {
+      subtitle: 'Profit and loss at current prices, worked out from your transactions.',
+      actions: h('a', { href: '/portfolio/transactions', class: 'btn btn-secondary', test: 'portfolio-transactions-link' }, 'Transactions'),
+    }),
     summary,
     errors.el,
     h('div', { class: 'portfolio-main' },
       holdingsArea,
+      historyCard,
       h('div', { class: 'portfolio-layout' },
         chartCard,
         h('section', { class: 'card card-pad', 'aria-labelledby': 'add-holding-title', id: 'add-holding' },
           h('h2', { class: 'card-title', id: 'add-holding-title' }, 'Add a holding'), form))));
   render(initial);
+  renderHistory(initialHistory);
   if (ctx.query.get('add')) form.elements.namedItem('quantity').focus();
 }
 
-function stat(label, value, test, tone) {
+/** A figure in a card: label, value (coloured by `tone`), and an optional line under it. */
+function stat(label, value, test, tone, hint) {
   return h('div', { class: 'stat card' },
     h('p', { class: 'stat-label' }, label),
-    h('p', { class: ['stat-value', tone], test }, value));
+    h('p', { class: ['stat-value', tone], test }, value),
+    hint ? h('p', { class: 'stat-hint' }, hint) : null);
 }
 
 /* ------------------------------------------------------------------ allocation chart */
@@ -560,4 +696,500 @@ function pct(value, total) {
 
 function compactCents(cents) {
   return compactMoney(Number(cents) / 100);
+}
+
+/* ------------------------------------------------------------------ an asset's page */
+
+export async function assetPage(ctx) {
+  const id = ctx.params.id;
+  const [asset, prices] = await Promise.all([
+    get(`/assets/${id}`),
+    get(`/assets/${id}/prices`).catch((err) => {
+      if (err.status === 401) throw err;
+      return { error: err };
+    }),
+  ]);
+  setTitle(`${asset.symbol} · ${asset.name}`);
+
+  const chartArea = h('div', { class: 'history-body' });
+  if (prices.error) {
+    chartArea.append(h('p', { class: 'alert alert-error', role: 'alert', test: 'price-chart-error' }, prices.error.message));
+  } else if (!prices.length) {
+    chartArea.append(emptyState({
+      title: 'No price history yet',
+      text: 'Each change of the price is recorded from now on, and the chart draws itself from them.',
+      test: 'price-chart-empty', iconName: 'chart',
+    }));
+  } else {
+    const points = prices.map((p) => ({ t: Date.parse(p.at), v: Number(p.price) }));
+    // The last price holds until now: the line reaches today.
+    const now = Date.now();
+    if (points[points.length - 1].t < now) points.push({ t: now, v: Number(asset.price) });
+    chartArea.append(lineChart({
+      series: [{ key: 'price', label: 'Price', points }],
+      title: `${asset.symbol} price over time`,
+      step: true,
+      test: 'price-chart',
+      legendTest: 'price-legend',
+    }));
+  }
+
+  const actions = state.user
+    ? [
+      h('a', { href: `/portfolio/transactions?add=${encodeURIComponent(asset.symbol)}`, class: 'btn btn-primary', test: 'asset-record-transaction' }, icon('plus'), 'Record a transaction'),
+      h('a', { href: `/portfolio/transactions?assetId=${asset.id}`, class: 'btn btn-secondary', test: 'asset-transactions' }, 'Your transactions'),
+    ]
+    : null;
+
+  ctx.root.replaceChildren(
+    h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumb' },
+      h('ol', null,
+        h('li', null, h('a', { href: '/markets' }, 'Markets')),
+        h('li', { 'aria-current': 'page' }, asset.symbol))),
+    pageHeader(asset.name, { subtitle: [asset.symbol, asset.sector].filter(Boolean).join(' · '), actions, test: 'asset-title' }),
+    h('div', { class: 'stat-grid', test: 'asset-facts', dataset: { assetId: asset.id, symbol: asset.symbol } },
+      stat('Price', money(asset.price), 'asset-page-price'),
+      stat('Market cap', compactMoney(asset.marketCap), 'asset-page-market-cap', null, asset.marketCap === null || asset.marketCap === undefined ? null : wholeMoney(asset.marketCap)),
+      h('div', { class: 'stat card' }, h('p', { class: 'stat-label' }, 'Rating'), h('p', { class: 'stat-value' }, ratingBadge(asset.rating))),
+      stat('Price updated', relativeTime(asset.updatedAt), 'asset-page-updated', null, dateTime(asset.updatedAt))),
+    h('section', { class: 'card card-pad history-card', 'aria-labelledby': 'price-title', test: 'price-history' },
+      h('h2', { class: 'card-title', id: 'price-title' }, 'Price history'),
+      chartArea));
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+const TX_TYPES = [
+  { value: 'buy', label: 'Buy', badge: 'accent', trades: true },
+  { value: 'sell', label: 'Sell', badge: 'warning', trades: true },
+  { value: 'dividend', label: 'Dividend', badge: 'success', trades: false },
+  { value: 'fee', label: 'Fee', badge: 'neutral', trades: false },
+];
+const TX_FILTERS = ['assetId', 'type', 'from', 'to'];
+const TX_CSV_HEADER = 'date,symbol,type,quantity,price,fee,amount';
+const DAY_RE = /^\d{4}-\d\d-\d\d$/;
+
+const txType = (value) => TX_TYPES.find((t) => t.value === value) || null;
+
+/** The filters in the address; anything unreadable is dropped. Days stay YYYY-MM-DD there. */
+function readTxQuery(query) {
+  const id = parseInteger(query.get('assetId') || '', { min: 1 });
+  const type = query.get('type') || '';
+  const day = (key) => {
+    const v = (query.get(key) || '').trim();
+    return DAY_RE.test(v) && !Number.isNaN(Date.parse(v)) ? v : '';
+  };
+  return { assetId: id.error ? '' : String(id.value), type: txType(type) ? type : '', from: day('from'), to: day('to') };
+}
+
+/** The filters as the API takes them: each day, whole, in the browser's time zone, as RFC 3339. */
+function txApiQuery(f) {
+  return {
+    assetId: f.assetId,
+    type: f.type,
+    from: f.from ? isoFromLocalInput(`${f.from}T00:00`) : '',
+    to: f.to ? isoFromLocalInput(`${f.to}T23:59`, { end: true }) : '',
+  };
+}
+
+/** Today in the browser's time zone, as a date input's value. */
+function todayInput() {
+  return localInputValue(new Date().toISOString()).slice(0, 10);
+}
+
+/** What a buy cost or a sale brought in, fee included (null when it is not a trade). */
+function tradeTotal(tx) {
+  if (!txType(tx.type)?.trades || tx.quantity === null || tx.price === null) return null;
+  const gross = Number(tx.quantity) * Number(tx.price);
+  return tx.type === 'buy' ? gross + Number(tx.fee || 0) : gross - Number(tx.fee || 0);
+}
+
+/** Every asset (for the filter and the symbol suggestions); an empty list when that fails. */
+async function assetChoices() {
+  try {
+    return (await get('/assets', { sort: 'symbol', perPage: 100 })).items;
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return [];
+  }
+}
+
+export async function transactionsPage(ctx) {
+  setTitle('Transactions');
+  const filters = readTxQuery(ctx.query);
+  const firstPage = Math.max(1, Number(ctx.query.get('page')) || 1);
+  const addSymbol = (ctx.query.get('add') || '').trim().toUpperCase();
+  const assets = await assetChoices();
+  const datalist = h('datalist', { id: uid('symbols') }, assets.map((a) => h('option', { value: a.symbol }, a.name)));
+  const errors = actionError('tx-error');
+  const count = h('p', { class: 'results-count', test: 'tx-count', 'aria-live': 'polite' });
+  const area = h('div', { class: 'results' });
+  let page = firstPage;
+  let seq = 0;
+  // The first load only tidies the address; each later change is a step back can undo.
+  let settled = false;
+
+  /* ---------------------------------------------------------------- filters */
+
+  const assetOptions = [{ value: '', label: 'All assets' }, ...assets.map((a) => ({ value: a.id, label: `${a.symbol} · ${a.name}` }))];
+  if (filters.assetId && !assets.some((a) => String(a.id) === filters.assetId)) {
+    assetOptions.push({ value: filters.assetId, label: `Asset #${filters.assetId}` });
+  }
+  const filterForm = h('form', { class: 'filters filters-wide', test: 'tx-filters', role: 'search', 'aria-label': 'Filter transactions' },
+    formError(),
+    h('div', { class: 'filter-grid' },
+      field({ name: 'assetId', label: 'Asset', type: 'select', value: filters.assetId, options: assetOptions, test: 'tx-filter-asset' }),
+      field({ name: 'type', label: 'Type', type: 'select', value: filters.type, options: [{ value: '', label: 'Every type' }, ...TX_TYPES], test: 'tx-filter-type' }),
+      field({ name: 'from', label: 'From', type: 'date', value: filters.from, max: todayInput(), test: 'tx-filter-from', hint: timeZoneHint('Days in your time zone') }),
+      field({ name: 'to', label: 'To', type: 'date', value: filters.to, max: todayInput(), test: 'tx-filter-to', hint: 'That whole day included.' })),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary', test: 'tx-filter-apply' }, 'Apply filters'),
+      h('button', { type: 'button', class: 'btn btn-ghost', test: 'tx-filter-reset', onClick: reset }, 'Reset')));
+
+  const summary = h('summary', { class: 'filters-summary', test: 'tx-filters-summary' });
+  const paintSummary = () => {
+    const active = TX_FILTERS.filter((k) => filters[k]).length;
+    summary.textContent = active ? `Filters (${active})` : 'Filters';
+  };
+  paintSummary();
+  // Open on a wide screen, or when filters are set; on a phone they would fill the first screen.
+  const filtersCard = h('details', {
+    class: 'card filters-card',
+    open: !window.matchMedia('(max-width: 860px)').matches || TX_FILTERS.some((k) => filters[k]),
+  }, summary, filterForm);
+
+  function readFilters() {
+    const v = values(filterForm);
+    const problems = {};
+    const next = { assetId: v.assetId, type: v.type, from: '', to: '' };
+    for (const key of ['from', 'to']) {
+      if (filterForm.elements.namedItem(key).validity?.badInput) { problems[key] = 'Enter a whole date, or clear the field.'; continue; }
+      if (!v[key]) continue;
+      if (DAY_RE.test(v[key])) next[key] = v[key]; else problems[key] = 'Enter a date.';
+    }
+    if (next.from && next.to && next.to < next.from) problems.to = 'Choose a day on or after “From”.';
+    if (Object.keys(problems).length) { showFieldProblems(filterForm, problems); return null; }
+    return next;
+  }
+
+  onSubmit(filterForm, async () => {
+    const next = readFilters();
+    if (!next) return;
+    Object.assign(filters, next);
+    paintSummary();
+    await load(1);
+  }, { busyLabel: 'Filtering…' });
+  for (const name of ['assetId', 'type']) {
+    filterForm.elements.namedItem(name).addEventListener('change', () => filterForm.requestSubmit());
+  }
+
+  function reset() {
+    clearErrors(filterForm);
+    for (const key of TX_FILTERS) {
+      filters[key] = '';
+      filterForm.elements.namedItem(key).value = '';
+    }
+    paintSummary();
+    load(1).catch((err) => { if (err.status !== 401) showErrors(filterForm, err); });
+  }
+
+  /* ---------------------------------------------------------------- the list */
+
+  async function load(p = page) {
+    page = p;
+    const mine = ++seq;
+    errors.clear();
+    setQuery({ ...filters, page: page > 1 ? page : '' }, { replace: !settled });
+    area.classList.add('is-stale');
+    try {
+      const data = await get('/portfolio/transactions', { ...txApiQuery(filters), page, perPage: PER_PAGE });
+      if (mine !== seq || !ctx.isCurrent()) return;
+      if (!data.items.length && page > 1 && data.totalPages >= 1) { await load(data.totalPages); return; }
+      count.textContent = data.totalItems ? plural(data.totalItems, 'transaction') : '';
+      if (!data.items.length) { area.replaceChildren(emptyList()); return; }
+      area.replaceChildren(tableWrap(txTable(data.items), 'Transactions'),
+        pager(data, (n) => load(n).catch((err) => { if (err.status !== 401) errors.show(err); })));
+    } finally {
+      if (mine === seq) area.classList.remove('is-stale');
+    }
+  }
+
+  function emptyList() {
+    const filtered = TX_FILTERS.some((k) => filters[k]);
+    return emptyState({
+      title: filtered ? 'No transactions match these filters' : 'No transactions yet',
+      text: filtered
+        ? 'Widen the dates, or choose another asset or type.'
+        : 'Record each buy, sell, dividend and fee, or import them from a CSV file below. Your holdings are worked out from them.',
+      test: 'tx-empty',
+      iconName: filtered ? 'search' : 'chart',
+      action: filtered
+        ? h('button', { type: 'button', class: 'btn btn-secondary', test: 'tx-empty-reset', onClick: reset }, 'Clear filters')
+        : h('button', { type: 'button', class: 'btn btn-primary', test: 'tx-empty-add', onClick: () => openForm(null) }, icon('plus'), 'Add a transaction'),
+    });
+  }
+
+  function txTable(items) {
+    return h('table', { class: 'table tx-table', test: 'tx-table' },
+      h('caption', { class: 'sr-only' }, 'Transactions, newest first'),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, 'Date'),
+        h('th', { scope: 'col' }, 'Asset'),
+        h('th', { scope: 'col' }, 'Type'),
+        h('th', { scope: 'col', class: 'num' }, 'Quantity'),
+        h('th', { scope: 'col', class: 'num' }, 'Price'),
+        h('th', { scope: 'col', class: 'num' }, 'Fee'),
+        h('th', { scope: 'col', class: 'num' }, 'Amount'),
+        h('th', { scope: 'col' }, 'Note'),
+        h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      h('tbody', null, items.map(txRow)));
+  }
+
+  function txRow(tx) {
+    const type = txType(tx.type) || { value: tx.type, label: tx.type, badge: 'neutral', trades: false };
+    const what = `${type.label.toLowerCase()} of ${tx.asset.symbol} on ${dateTime(tx.at)}`;
+    const edit = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-icon', test: 'tx-edit', 'aria-label': `Edit the ${what}`, title: 'Edit' }, icon('edit'));
+    edit.addEventListener('click', () => openForm(tx));
+    const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-icon btn-ghost-danger', test: 'tx-delete', 'aria-label': `Delete the ${what}`, title: 'Delete' }, icon('trash'));
+    remove.addEventListener('click', () => removeTx(tx, remove, what));
+    const total = tradeTotal(tx);
+    const absent = (value) => value === null || value === undefined;
+    // A figure the type does not use: a dash in the table; left out of a phone's card.
+    const figure = (label, test, value, show) => h('td', {
+      class: ['num', absent(value) ? 'cell-empty' : null], 'data-label': label, test,
+    }, absent(value) ? dash() : show(value));
+    return h('tr', { test: 'tx-row', dataset: { txId: tx.id, type: tx.type, symbol: tx.asset.symbol, assetId: tx.asset.id } },
+      h('th', { scope: 'row', class: 'nowrap', 'data-label': 'Date' },
+        h('time', { datetime: tx.at, title: tx.at, test: 'tx-date' }, dateTime(tx.at))),
+      h('td', { 'data-label': 'Asset' }, symbolCell(tx.asset)),
+      h('td', { 'data-label': 'Type' }, badge(type.label, type.badge, 'tx-row-type')),
+      figure('Quantity', 'tx-quantity', tx.quantity, number),
+      figure('Price', 'tx-price', tx.price, money),
+      figure('Fee', 'tx-fee', tx.fee, money),
+      h('td', { class: 'num', 'data-label': absent(tx.amount) && total !== null ? 'Total' : 'Amount', test: 'tx-amount' }, !absent(tx.amount)
+        ? money(tx.amount)
+        : total !== null
+          ? h('span', { class: 'muted', title: tx.type === 'buy' ? 'Quantity × price + fee' : 'Quantity × price − fee' },
+            money(total), h('span', { class: 'sr-only' }, ' in total'))
+          : dash()),
+      h('td', { 'data-label': 'Note', class: ['tx-note-cell', tx.note ? null : 'cell-empty'] },
+        tx.note ? h('span', { class: 'tx-note', title: tx.note, test: 'tx-note' }, tx.note) : dash('No note')),
+      h('td', { class: 'actions' }, h('div', { class: 'button-row button-row-tight' }, edit, remove)));
+  }
+
+  async function removeTx(tx, button, what) {
+    const ok = await confirmDialog({
+      title: 'Delete this transaction?',
+      message: `The ${what} is deleted, and your holdings are worked out again without it.`,
+      confirmLabel: 'Delete transaction',
+      danger: true,
+    });
+    if (!ok) return;
+    await withButton(button, null, async () => {
+      errors.clear();
+      try {
+        await del(`/portfolio/transactions/${tx.id}`);
+        toast('Transaction deleted.', 'success');
+        await load();
+      } catch (err) {
+        if (err.status !== 401) errors.show(err);
+      }
+    });
+  }
+
+  /* ---------------------------------------------------------------- add and edit */
+
+  function openForm(tx, symbol = '') {
+    formDialog({
+      title: tx ? `Edit the ${txType(tx.type)?.label.toLowerCase() || tx.type} of ${tx.asset.symbol}` : 'Add a transaction',
+      test: 'tx-dialog',
+      build: (close) => txForm(tx, symbol, close),
+    });
+  }
+
+  /**
+   * The form for a new transaction, or one to edit (`tx`): only the fields its type uses show.
+   * An edit sends only what changed (the server drops the figures a new type does not use).
+   */
+  function txForm(tx, symbol, close) {
+    const editing = Boolean(tx);
+    const initial = {
+      symbol: tx ? tx.asset.symbol : symbol,
+      type: tx ? tx.type : 'buy',
+      quantity: tx?.quantity !== null && tx?.quantity !== undefined ? String(tx.quantity) : '',
+      price: tx ? centsToInput(tx.price) : '',
+      fee: tx ? centsToInput(tx.fee) : '',
+      amount: tx ? centsToInput(tx.amount) : '',
+      at: localInputValue(tx ? tx.at : new Date().toISOString()),
+      note: tx?.note || '',
+    };
+    const unit = currencySymbol();
+    const tradeRow = h('div', { class: 'field-row' },
+      field({ name: 'quantity', label: 'Quantity', value: initial.quantity, inputmode: 'numeric', test: 'tx-form-quantity', placeholder: '10', required: true }),
+      field({ name: 'price', label: 'Unit price', value: initial.price, inputmode: 'decimal', prefix: unit, test: 'tx-form-price', placeholder: '125.40', required: true }),
+      field({ name: 'fee', label: 'Fee', value: initial.fee, inputmode: 'decimal', prefix: unit, test: 'tx-form-fee', placeholder: '0.00', optional: true }));
+    const amountField = field({ name: 'amount', label: 'Amount', value: initial.amount, inputmode: 'decimal', prefix: unit, test: 'tx-form-amount', placeholder: '12.50', required: true, hint: ' ' });
+    const noteField = field({ name: 'note', label: 'Note', type: 'textarea', rows: 2, value: initial.note, test: 'tx-form-note', optional: true, hint: 'Up to 500 characters.' });
+    noteField.querySelector('textarea').maxLength = 500;
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', test: 'tx-form-submit' }, editing ? 'Save changes' : 'Add transaction');
+    const f = h('form', { class: 'form', test: 'tx-form', 'aria-label': editing ? 'Edit the transaction' : 'Add a transaction' },
+      formError(),
+      h('div', { class: 'field-row' },
+        field({ name: 'symbol', label: 'Asset symbol', value: initial.symbol, test: 'tx-form-symbol', list: datalist.id, autocapitalize: 'characters', spellcheck: 'false', placeholder: 'e.g. ACME', required: true }),
+        field({ name: 'type', label: 'Type', type: 'select', value: initial.type, options: TX_TYPES, test: 'tx-type' })),
+      tradeRow,
+      amountField,
+      field({ name: 'at', label: 'Date and time', type: 'datetime-local', value: initial.at, max: localInputValue(new Date().toISOString()), test: 'tx-form-at', hint: `${timeZoneHint()} Not in the future.` }),
+      noteField,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn btn-secondary', test: 'tx-form-cancel', onClick: close }, 'Cancel'),
+        submit));
+
+    const typeSelect = f.elements.namedItem('type');
+    const amountHint = amountField.querySelector('.hint');
+    const show = (el, on) => {
+      el.hidden = !on;
+      for (const control of el.querySelectorAll('input, select, textarea')) control.disabled = !on;
+    };
+    const paint = () => {
+      const trades = Boolean(txType(typeSelect.value)?.trades);
+      show(tradeRow, trades);
+      show(amountField, !trades);
+      amountHint.textContent = typeSelect.value === 'fee'
+        ? 'What you were charged (an account or custody fee). It counts against the realized profit.'
+        : 'What was paid out to you.';
+    };
+    typeSelect.addEventListener('change', paint);
+    paint();
+
+    onSubmit(f, async () => {
+      const v = values(f);
+      const type = v.type;
+      const trades = Boolean(txType(type)?.trades);
+      const problems = {};
+      const sym = v.symbol.trim().toUpperCase();
+      if (!sym) problems.symbol = 'Enter a symbol.';
+      let qty = null;
+      let price = null;
+      let fee = null;
+      let amount = null;
+      if (trades) {
+        qty = parseInteger(v.quantity, { min: 1, label: 'a whole number of units' });
+        if (qty.error) problems.quantity = qty.error;
+        price = parseMoney(v.price);
+        if (price.error) problems.price = price.error;
+        fee = v.fee.trim() ? parseMoney(v.fee) : { cents: 0 };
+        if (fee.error) problems.fee = fee.error;
+      } else {
+        amount = parseMoney(v.amount);
+        if (amount.error) problems.amount = amount.error;
+        else if (amount.cents < 1) problems.amount = 'Enter an amount above zero.';
+      }
+      // Untouched, a new transaction's time is left to the server ("now", to the second).
+      let at = null;
+      const atInput = f.elements.namedItem('at');
+      if (atInput.validity?.badInput) {
+        problems.at = 'Enter a whole date and time.';
+      } else if (v.at !== initial.at) {
+        if (!v.at) {
+          if (editing) problems.at = 'Enter a date and time.';
+        } else {
+          at = isoFromLocalInput(v.at);
+          if (!at) problems.at = 'Enter a date and time.';
+          else if (Date.parse(at) > Date.now()) problems.at = 'Choose a time that is not in the future.';
+        }
+      }
+      const note = v.note.trim();
+      if (note.length > 500) problems.note = 'Keep the note to 500 characters.';
+      if (Object.keys(problems).length) { showFieldProblems(f, problems); return; }
+
+      let asset = tx?.asset;
+      if (!editing || sym !== tx.asset.symbol.toUpperCase()) {
+        asset = await findAsset(sym);
+        if (!asset) { showFieldProblems(f, { symbol: `No asset has the symbol “${sym}”.` }, 'Unknown symbol.'); return; }
+      }
+
+      if (!editing) {
+        const body = { assetId: asset.id, type };
+        if (trades) Object.assign(body, { quantity: qty.value, price: price.cents, fee: fee.cents });
+        else body.amount = amount.cents;
+        if (at) body.at = at;
+        if (note) body.note = note;
+        await post('/portfolio/transactions', body);
+        close();
+        toast(`${txType(type).label} of ${asset.symbol} recorded.`, 'success');
+      } else {
+        const body = {};
+        if (asset.id !== tx.asset.id) body.assetId = asset.id;
+        if (type !== tx.type) body.type = type;
+        if (trades) {
+          if (qty.value !== tx.quantity) body.quantity = qty.value;
+          if (price.cents !== tx.price) body.price = price.cents;
+          if (fee.cents !== (tx.fee ?? 0)) body.fee = fee.cents;
+        } else if (amount.cents !== tx.amount) {
+          body.amount = amount.cents;
+        }
+        if (at) body.at = at;
+        if (note !== (tx.note || '')) body.note = note || null;
+        if (!Object.keys(body).length) { close(); toast('Nothing to change.', 'info'); return; }
+        await patch(`/portfolio/transactions/${tx.id}`, body);
+        close();
+        toast('Transaction updated.', 'success');
+      }
+      await load();
+    }, { busyLabel: editing ? 'Saving…' : 'Adding…', aliases: { assetId: 'symbol' } });
+    return f;
+  }
+
+  /* ---------------------------------------------------------------- import and export */
+
+  const importCard = h('section', { class: 'card card-pad tx-import-card', 'aria-labelledby': 'tx-import-title', id: 'import' },
+    h('h2', { class: 'card-title', id: 'tx-import-title' }, 'Import from CSV'),
+    h('p', { class: 'card-description csv-help' },
+      'One transaction a line under the header ', h('code', null, TX_CSV_HEADER), ' (a last ', h('code', null, 'note'),
+      ' column is optional). Dates as 2026-03-31 or a full time such as 2026-03-31T14:30:00Z, money in currency units with two decimals (19.99), and an empty cell for a value the type does not use. The export has the same columns, so it imports back as it is.'),
+    csvImportForm({
+      test: 'tx-import',
+      path: '/portfolio/transactions/import',
+      header: TX_CSV_HEADER,
+      example: '2026-03-02,ACME,buy,10,125.40,4.95,\n2026-06-30,ACME,dividend,,,,12.00',
+      what: 'transaction',
+      label: 'Import transactions from CSV',
+      onImported: () => load(1),
+    }));
+
+  const add = h('button', { type: 'button', class: 'btn btn-primary', test: 'tx-add' }, icon('plus'), 'Add a transaction');
+  add.addEventListener('click', () => openForm(null, assets.find((a) => String(a.id) === filters.assetId)?.symbol || ''));
+  const exportLink = h('a', {
+    href: '/api/portfolio/transactions.csv', download: 'transactions.csv', class: 'btn btn-secondary', test: 'tx-export',
+    'aria-label': 'Export every transaction as a CSV file',
+  }, 'Export CSV');
+
+  ctx.root.replaceChildren(
+    h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumb' },
+      h('ol', null,
+        h('li', null, h('a', { href: '/portfolio' }, 'Portfolio')),
+        h('li', { 'aria-current': 'page' }, 'Transactions'))),
+    pageHeader('Transactions', {
+      subtitle: 'Every buy, sale, dividend and fee, newest first. Your holdings are worked out from them.',
+      actions: [add, exportLink],
+    }),
+    filtersCard,
+    errors.el,
+    count,
+    area,
+    importCard,
+    datalist);
+
+  try {
+    await load(firstPage);
+  } catch (err) {
+    // A filter the server refuses (an address edited by hand): say which, beside its field.
+    if (err.status !== 400) throw err;
+    filtersCard.open = true;
+    showErrors(filterForm, err, { focus: false });
+    area.replaceChildren();
+  }
+  settled = true;
+  if (addSymbol) openForm(null, addSymbol);
 }

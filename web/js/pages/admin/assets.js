@@ -1,9 +1,10 @@
-// Admin: assets and bulk price updates (assets:write).
+// Admin: assets, bulk price updates and price history imports (assets:write).
 import { get, post, put, patch } from '../../api.js';
 import { h, field, formError, onSubmit, values, toast, emptyState, actionError, showFieldProblems } from '../../dom.js';
 import {
   money, parseMoney, parseInteger, centsToInput, compactMoney, wholeMoney, dateTime, relativeTime, plural, currencySymbol,
 } from '../../format.js';
+import { csvImportForm } from '../../widgets.js';
 import {
   shell, listAndEditor, pagedList, listSearch, dataTable, rowActions, editButton, deleteButton, editorForm, setValues,
 } from './common.js';
@@ -134,6 +135,21 @@ export async function adminAssetsPage(ctx) {
       h('div', { class: 'stack' },
         editor.card,
         h('section', { class: 'card card-pad', 'aria-labelledby': 'bulk-title' },
-          h('h2', { class: 'card-title', id: 'bulk-title' }, 'Bulk price update'), pricesForm))));
+          h('h2', { class: 'card-title', id: 'bulk-title' }, 'Bulk price update'), pricesForm),
+        h('section', { class: 'card card-pad', 'aria-labelledby': 'price-import-title' },
+          h('h2', { class: 'card-title', id: 'price-import-title' }, 'Import price history'),
+          h('p', { class: 'card-description csv-help' },
+            'Backfill past prices: one a line under ', h('code', null, 'symbol,date,price'),
+            ', dates as 2026-01-31 or a full time, prices like 125.40. Without a date column (',
+            h('code', null, 'symbol,price'), ') the prices count as of now.'),
+          csvImportForm({
+            test: 'admin-price-import',
+            path: '/assets/prices/import',
+            header: 'symbol,date,price',
+            example: 'ACME,2026-01-30,124.10\nACME,2026-01-31,125.40',
+            what: 'price',
+            label: 'Import price history from CSV',
+            onImported: () => list.reload(),
+          })))));
   await list.load(1);
 }

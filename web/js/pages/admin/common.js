@@ -10,7 +10,7 @@ import { setTitle } from '../../router.js';
 export const SECTIONS = [
   { id: 'products', href: '/admin/products', label: 'Products', perm: 'catalog:write', text: 'Create, edit and remove products; set prices and stock.' },
   { id: 'categories', href: '/admin/categories', label: 'Categories', perm: 'catalog:write', text: 'Group products into categories.' },
-  { id: 'assets', href: '/admin/assets', label: 'Assets', perm: 'assets:write', text: 'Maintain the screener’s assets and update prices in bulk.' },
+  { id: 'assets', href: '/admin/assets', label: 'Assets', perm: 'assets:write', text: 'Maintain the screener’s assets, update prices in bulk and import their history.' },
   { id: 'orders', href: '/admin/orders', label: 'Orders', perm: 'orders:manage', text: 'See every order and move it along: confirm, ship, deliver or cancel.' },
   { id: 'users', href: '/admin/users', label: 'Users', perm: 'users:manage', text: 'Roles, permissions and deactivation.' },
   { id: 'mail', href: '/admin/mail', label: 'Mail', perm: 'users:manage', text: 'The outbox: which mails were sent, which wait for a retry, which failed.' },
