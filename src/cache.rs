@@ -193,3 +193,58 @@ mod tests {
         assert_eq!(&*next, "new");
     }
 }
+
+/// Most users whose ledgers are kept in memory at once.
+const MAX_LEDGERS: usize = 1024;
+
+/// Users' ledgers as last read and replayed, each under the ledger version it was read at
+/// (`db::ledger::version`, bumped by every transaction that changes it). A reader reads the
+/// version *before* the transactions, so what it files is never newer than its version claims
+/// to be stale: at worst it reads again. Every read still asks the database for the version,
+/// so another instance's change is seen at once.
+#[derive(Default)]
+pub struct Ledgers(Mutex<HashMap<i64, (i64, Arc<Ledger>)>>);
+
+/// One user's transactions in the order they apply, grouped by holding, and each holding's
+/// position (or why its transactions cannot stand).
+pub struct Ledger {
+    pub holdings: HashMap<i64, Book>,
+}
+
+pub struct Book {
+    pub asset_id: i64,
+    /// In `chronological` order.
+    pub entries: Vec<crate::domain::ledger::Entry>,
+    pub position: Result<crate::domain::ledger::Position, crate::domain::ledger::Refused>,
+}
+
+impl Ledgers {
+    pub async fn of(&self, db: &Pool, user_id: i64) -> Result<Arc<Ledger>, sqlx::Error> {
+        let version = crate::db::ledger::version(db, user_id).await?;
+        if let Some((v, ledger)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&user_id) {
+            if *v == version {
+                return Ok(ledger.clone());
+            }
+        }
+        let mut holdings: HashMap<i64, Book> = HashMap::new();
+        for p in crate::db::ledger::posted(db, user_id).await? {
+            let book = holdings.entry(p.holding_id).or_insert_with(|| Book {
+                asset_id: p.asset_id,
+                entries: Vec::new(),
+                position: Ok(Default::default()),
+            });
+            book.entries.push(p.entry);
+        }
+        for book in holdings.values_mut() {
+            book.entries.sort_by(crate::domain::ledger::chronological);
+            book.position = crate::domain::ledger::replay(&book.entries);
+        }
+        let ledger = Arc::new(Ledger { holdings });
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if all.len() >= MAX_LEDGERS {
+            all.clear();
+        }
+        all.insert(user_id, (version, ledger.clone()));
+        Ok(ledger)
+    }
+}

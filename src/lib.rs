@@ -40,6 +40,8 @@ pub struct App {
     /// Renders and queues mail; its worker delivers it (see `mail`).
     pub mailer: std::sync::Arc<mail::Mailer>,
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Users' ledgers as last replayed, checked against the database on every read.
+    pub ledgers: cache::Ledgers,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             reads: Default::default(),
             mailer: std::sync::Arc::new(mail::Mailer::new(&config)),
             metrics: Default::default(),
+            ledgers: Default::default(),
             config,
         }
     }

@@ -479,3 +479,32 @@ fn every_instance_writes_one_audit_log_and_they_purge_it_together_without_a_faul
         assert!(!log.contains("purging the audit log failed"), "{log}");
     }
 }
+
+#[test]
+fn a_transaction_recorded_on_one_instance_is_in_the_portfolio_on_the_others_at_once() {
+    let Some(c) = Cluster::start() else { return };
+    let asset = json!({"symbol": "ACME", "name": "Acme", "price": 1_000, "marketCap": 1});
+    let (status, asset) = c.call(0, "POST", "/api/assets", Some(&c.admin), Some(asset), "10.0.0.1");
+    assert_eq!(status, 201, "{asset}");
+    let ann = c.signup(0, "ann");
+    let client = client_of("ann");
+    let quantity = |node: usize| {
+        let (status, p) = c.call(node, "GET", "/api/portfolio", Some(&ann), None, &client);
+        assert_eq!(status, 200, "{p}");
+        p["holdings"].as_array().unwrap().iter().map(|h| h["quantity"].as_i64().unwrap()).sum::<i64>()
+    };
+    // Every instance has read (and kept) the ledger before each change.
+    for (i, step) in [5_i64, 3, -2, 7].into_iter().enumerate() {
+        for node in 0..3 {
+            quantity(node);
+        }
+        let kind = if step > 0 { "buy" } else { "sell" };
+        let body = json!({"assetId": asset["id"], "type": kind, "quantity": step.abs(), "price": 900});
+        let (status, t) = c.call(i, "POST", "/api/portfolio/transactions", Some(&ann), Some(body), &client);
+        assert_eq!(status, 201, "{t}");
+        let expected: i64 = [5, 3, -2, 7][..=i].iter().sum();
+        for node in 0..3 {
+            assert_eq!(quantity(node), expected, "instance {node} after change {i}");
+        }
+    }
+}

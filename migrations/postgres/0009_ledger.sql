@@ -39,3 +39,10 @@ END $$;
 CREATE TRIGGER assets_price_created AFTER INSERT ON assets FOR EACH ROW EXECUTE FUNCTION record_price();
 CREATE TRIGGER assets_price_changed AFTER UPDATE OF price ON assets
     FOR EACH ROW WHEN (NEW.price <> OLD.price) EXECUTE FUNCTION record_price();
+
+-- Bumped in every transaction that changes a user's ledger, so a reader can tell whether the
+-- transactions it replayed before are still the ones there (see `cache::Ledgers`).
+CREATE TABLE ledger_versions (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    version BIGINT NOT NULL
+);

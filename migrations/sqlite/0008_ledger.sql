@@ -54,3 +54,10 @@ CREATE TRIGGER assets_price_changed AFTER UPDATE OF price ON assets WHEN NEW.pri
 BEGIN
     INSERT INTO price_history (asset_id, at, price) VALUES (NEW.id, NEW.updated_at, NEW.price);
 END;
+
+-- Bumped in every transaction that changes a user's ledger, so a reader can tell whether the
+-- transactions it replayed before are still the ones there (see `cache::Ledgers`).
+CREATE TABLE ledger_versions (
+    user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    version INTEGER NOT NULL
+);

@@ -2,10 +2,12 @@
 //! transactions and current prices (`domain::ledger`), the value over time, and the first
 //! design's holding routes, which now write transactions (§12).
 
+use std::collections::HashMap;
+
 use rocket::http::Status;
 use rocket::response::status::Custom;
 use rocket::serde::json::Json;
-use rocket::{delete, get, patch, post};
+use rocket::{delete, get, patch, post, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,10 +17,12 @@ use super::views::Asset;
 use crate::auth::{Markets, Scoped};
 use crate::db::ledger::{self, HoldingRow, TxValues};
 use crate::db::{Db, Tx};
-use crate::domain::ledger::{daily, sum, value, Entry, Figures, Kind, Refused, Timeline};
+use crate::cache::Book;
+use crate::domain::ledger::{daily, figures, sum, value, Entry, Figures, Kind, Position, Refused, Timeline};
 use crate::domain::portfolio::{cost_basis, quantity};
 use crate::domain::Fields;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::App;
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![get_portfolio, history, get_holding, create, update, remove]
@@ -50,9 +54,13 @@ pub struct Holding {
 }
 
 impl Holding {
-    fn new(row: HoldingRow, entries: &[Entry]) -> ApiResult<(Holding, Figures)> {
+    fn new(row: HoldingRow, entries: &[Entry]) -> ApiResult<Holding> {
         let (p, f) = value(entries, row.asset.price).map_err(refused)?;
-        let h = Holding {
+        Ok(Holding::of(row, &p, &f))
+    }
+
+    fn of(row: HoldingRow, p: &Position, f: &Figures) -> Holding {
+        Holding {
             id: row.holding_id,
             asset: row.asset.into(),
             quantity: p.quantity,
@@ -63,8 +71,7 @@ impl Holding {
             realized_profit: f.realized_profit,
             dividends: f.dividends,
             total_return: f.total_return,
-        };
-        Ok((h, f))
+        }
     }
 }
 
@@ -125,26 +132,26 @@ fn not_found() -> ApiError {
     ApiError::NotFound("Holding")
 }
 
-/// The signed-in user's holdings and totals.
-async fn portfolio_of(db: &Db, user_id: i64) -> ApiResult<Portfolio> {
+/// The signed-in user's holdings and totals: the ledger as last replayed (if it has not changed
+/// since), valued at the current prices.
+async fn portfolio_of(db: &Db, app: &App, user_id: i64) -> ApiResult<Portfolio> {
+    let ledger = app.ledgers.of(&db.read, user_id).await?;
     let rows = ledger::holdings(&db.read, user_id).await?;
-    let txs = ledger::all_of(&db.read, user_id).await?;
-    let mut by_holding: std::collections::HashMap<i64, Vec<Entry>> = std::collections::HashMap::new();
-    for t in &txs {
-        by_holding.entry(t.holding_id).or_default().push(t.entry());
-    }
     let mut holdings = Vec::with_capacity(rows.len());
-    let mut figures = Vec::with_capacity(rows.len());
+    let mut all = Vec::with_capacity(rows.len());
     for row in rows {
-        let entries = by_holding.remove(&row.holding_id).unwrap_or_default();
-        let (h, f) = Holding::new(row, &entries)?;
-        if h.quantity > 0 || h.realized_profit != 0 || h.dividends != 0 {
-            holdings.push(h);
-            figures.push(f);
+        let position = match ledger.holdings.get(&row.holding_id) {
+            Some(book) => book.position.map_err(refused)?,
+            // Opened after the ledger was read: nothing in it yet.
+            None => Position::default(),
+        };
+        let f = figures(&position, row.asset.price)?;
+        if position.quantity > 0 || position.realized != 0 || position.dividends != 0 {
+            holdings.push(Holding::of(row, &position, &f));
+            all.push(f);
         }
     }
-    let totals = sum(figures)?;
-    Ok(Portfolio { holdings, totals })
+    Ok(Portfolio { holdings, totals: sum(all)? })
 }
 
 /// The signed-in user's holdings and totals: quantity, cost basis (average cost), market value at
@@ -154,8 +161,8 @@ async fn portfolio_of(db: &Db, user_id: i64) -> ApiResult<Portfolio> {
         (status = 500, description = "Totals beyond 64-bit cents", body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/portfolio")]
-pub async fn get_portfolio(auth: Scoped<Markets>, db: &Db) -> ApiResult<Json<Portfolio>> {
-    portfolio_of(db, auth.id()).await.map(Json)
+pub async fn get_portfolio(auth: Scoped<Markets>, db: &Db, app: &State<App>) -> ApiResult<Json<Portfolio>> {
+    portfolio_of(db, app, auth.id()).await.map(Json)
 }
 
 /// Longest span `GET /api/portfolio/history` answers, in days.
@@ -171,7 +178,12 @@ const MAX_DAYS: i64 = 3_660;
     responses((status = 200, body = Vec<DayValue>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 #[get("/portfolio/history")]
-pub async fn history(auth: Scoped<Markets>, mut q: Query, db: &Db) -> ApiResult<Json<Vec<DayValue>>> {
+pub async fn history(
+    auth: Scoped<Markets>,
+    mut q: Query,
+    db: &Db,
+    app: &State<App>,
+) -> ApiResult<Json<Vec<DayValue>>> {
     let date = |raw: &str| {
         chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .map_err(|_| "must be a date such as 2026-01-31".to_owned())
@@ -190,21 +202,18 @@ pub async fn history(auth: Scoped<Markets>, mut q: Query, db: &Db) -> ApiResult<
         .map(|d| format!("{}T00:00:00.000Z", (*d + chrono::Duration::days(1)).format("%Y-%m-%d")))
         .collect();
     let end = ends.last().cloned().unwrap_or_default();
-    let txs = ledger::all_of(&db.read, auth.id()).await?;
+    let ledger = app.ledgers.of(&db.read, auth.id()).await?;
     let prices = ledger::prices_held_by(&db.read, auth.id(), &end).await?;
-    let mut assets: Vec<i64> = txs.iter().map(|t| t.asset_id).collect();
-    assets.sort_unstable();
-    assets.dedup();
-    let entries: Vec<(i64, Vec<Entry>)> = assets
+    let books: Vec<&Book> = ledger.holdings.values().collect();
+    let entries: Vec<Vec<Entry>> =
+        books.iter().map(|b| b.entries.iter().take_while(|e| e.at < end).cloned().collect()).collect();
+    let by_asset: HashMap<i64, Vec<(String, i64)>> = prices.into_iter().collect();
+    let none = Vec::new();
+    let timelines: Vec<Timeline<'_>> = books
         .iter()
-        .map(|a| (*a, txs.iter().filter(|t| t.asset_id == *a && t.at < end).map(|t| t.entry()).collect()))
+        .zip(&entries)
+        .map(|(b, e)| Timeline { entries: e, prices: by_asset.get(&b.asset_id).unwrap_or(&none) })
         .collect();
-    let price_lists: Vec<Vec<(String, i64)>> = assets
-        .iter()
-        .map(|a| prices.iter().filter(|p| p.asset_id == *a).map(|p| (p.at.clone(), p.price)).collect())
-        .collect();
-    let timelines: Vec<Timeline<'_>> =
-        entries.iter().zip(&price_lists).map(|((_, e), p)| Timeline { entries: e, prices: p }).collect();
     let values = daily(&timelines, &ends).map_err(refused)?;
     let points = days
         .iter()
@@ -229,7 +238,7 @@ async fn one_holding(db: &Db, tx: Option<&mut Tx>, user_id: i64, id: i64) -> Api
             (row, ledger::entries(&db.read, id).await?)
         }
     };
-    Holding::new(row, &entries).map(|(h, _)| h)
+    Holding::new(row, &entries)
 }
 
 /// One of the signed-in user's holdings; anyone else's is 404.

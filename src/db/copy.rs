@@ -36,6 +36,7 @@ pub const TABLES: &[&str] = &[
     "holdings",
     "transactions",
     "price_history",
+    "ledger_versions",
     "watchlist",
 ];
 

@@ -122,9 +122,77 @@ pub async fn one_locked(tx: &mut Tx, user_id: i64, id: i64) -> Result<Option<TxR
     with_conn!(tx, |c| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(c).await)
 }
 
+/// A new version of the user's ledger: every change to it starts by locking a holding
+/// (`open_holding`, `lock_holding`), which calls this, so the bump commits or rolls back with it.
+async fn bump(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    with_conn!(tx, |c| sqlx::query(
+        "INSERT INTO ledger_versions (user_id, version) VALUES ($1, 1)
+         ON CONFLICT (user_id) DO UPDATE SET version = ledger_versions.version + 1"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(drop))
+}
+
+/// The version of the user's ledger (0 before its first change).
+pub async fn version(db: impl Into<Ex<'_>>, user_id: i64) -> Result<i64, sqlx::Error> {
+    let found: Option<i64> = with_conn!(db, |c| sqlx::query_scalar(
+        "SELECT version FROM ledger_versions WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?;
+    Ok(found.unwrap_or(0))
+}
+
+/// One transaction as the valuation reads it, with its holding and asset.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub holding_id: i64,
+    pub asset_id: i64,
+    pub entry: Entry,
+}
+
+/// Every transaction of the user, as the valuation reads them (no order: it sorts). Read as one
+/// text per holding (the database aggregates; a row per transaction would cost far more to
+/// hand over than to compute with), then taken apart here.
+pub async fn posted(db: impl Into<Ex<'_>>, user_id: i64) -> Result<Vec<Posted>, sqlx::Error> {
+    let db = db.into();
+    let sql = format!(
+        "SELECT t.holding_id, h.asset_id, {}(CAST(t.id AS TEXT) || ' ' || t.at || ' ' || t.type || ' '
+            || CAST(coalesce(t.quantity, 0) AS TEXT) || ' ' || CAST(coalesce(t.price, 0) AS TEXT) || ' '
+            || CAST(coalesce(t.fee, 0) AS TEXT) || ' ' || CAST(coalesce(t.amount, 0) AS TEXT), ',')
+         FROM transactions t JOIN holdings h ON h.id = t.holding_id WHERE h.user_id = $1
+         GROUP BY t.holding_id, h.asset_id",
+        db.kind().pick("group_concat", "string_agg")
+    );
+    let rows: Vec<(i64, i64, String)> =
+        with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).fetch_all(c).await)?;
+    let mut out = Vec::new();
+    for (holding_id, asset_id, text) in rows {
+        for item in text.split(',') {
+            let entry = parse_posted(item).ok_or_else(|| sqlx::Error::Decode(format!("transaction {item:?}").into()))?;
+            out.push(Posted { holding_id, asset_id, entry });
+        }
+    }
+    Ok(out)
+}
+
+fn parse_posted(item: &str) -> Option<Entry> {
+    let mut f = item.split(' ');
+    let id = f.next()?.parse().ok()?;
+    let at = f.next()?.to_owned();
+    let kind = Kind::parse(f.next()?)?;
+    let mut num = || f.next()?.parse::<i64>().ok();
+    let (quantity, price, fee, amount) = (num()?, num()?, num()?, num()?);
+    Some(Entry { id, at, kind, quantity, price, fee, amount })
+}
+
 /// The user's holding of `asset_id`, locked for the rest of the transaction, made if there is
 /// none; `None` when there is no such asset.
 pub async fn open_holding(tx: &mut Tx, user_id: i64, asset_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    bump(tx, user_id).await?;
     let lock = tx.kind().for_update();
     with_conn!(tx, |c| {
         sqlx::query(
@@ -143,6 +211,7 @@ pub async fn open_holding(tx: &mut Tx, user_id: i64, asset_id: i64) -> Result<Op
 
 /// Locks the user's holding `id` for the rest of the transaction; false when there is none.
 pub async fn lock_holding(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    bump(tx, user_id).await?;
     let sql = format!("SELECT id FROM holdings WHERE id = $1 AND user_id = $2{}", tx.kind().for_update());
     let found: Option<i64> =
         with_conn!(tx, |c| sqlx::query_scalar(&sql).bind(id).bind(user_id).fetch_optional(c).await)?;
@@ -294,20 +363,34 @@ pub async fn prices(
     .await)
 }
 
-/// The price history, up to `to`, of every asset the user holds, by asset and time.
+/// The price history, before `to`, of every asset the user holds: by asset, in time order
+/// (one text per asset from the database, as `posted`).
 pub async fn prices_held_by(
     db: impl Into<Ex<'_>>,
     user_id: i64,
     to: &str,
-) -> Result<Vec<PricePoint>, sqlx::Error> {
-    with_conn!(db, |c| sqlx::query_as(
-        "SELECT p.asset_id, p.at, p.price FROM price_history p JOIN holdings h ON h.asset_id = p.asset_id
-         WHERE h.user_id = $1 AND p.at < $2 ORDER BY p.asset_id, p.at, p.id"
-    )
-    .bind(user_id)
-    .bind(to)
-    .fetch_all(c)
-    .await)
+) -> Result<Vec<(i64, Vec<(String, i64)>)>, sqlx::Error> {
+    let db = db.into();
+    let sql = format!(
+        "SELECT p.asset_id, {}(p.at || '=' || CAST(p.price AS TEXT) || '=' || CAST(p.id AS TEXT), ',')
+         FROM price_history p JOIN holdings h ON h.asset_id = p.asset_id
+         WHERE h.user_id = $1 AND p.at < $2 GROUP BY p.asset_id",
+        db.kind().pick("group_concat", "string_agg")
+    );
+    let rows: Vec<(i64, String)> = with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).bind(to).fetch_all(c).await)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (asset_id, text) in rows {
+        let mut points: Vec<(String, i64, i64)> = Vec::new();
+        for item in text.split(',') {
+            let mut f = item.split('=');
+            let point = (|| Some((f.next()?.to_owned(), f.next()?.parse().ok()?, f.next()?.parse().ok()?)))()
+                .ok_or_else(|| sqlx::Error::Decode(format!("price {item:?}").into()))?;
+            points.push(point);
+        }
+        points.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+        out.push((asset_id, points.into_iter().map(|(at, price, _)| (at, price)).collect()));
+    }
+    Ok(out)
 }
 
 /// The newest recorded time of the asset's price, if any.

@@ -232,7 +232,8 @@ pub fn value(entries: &[Entry], price: i64) -> Result<(Position, Figures), Refus
     Ok((p, figures(&p, price)?))
 }
 
-fn figures(p: &Position, price: i64) -> Result<Figures, Overflow> {
+/// A position's figures at `price` (cents per unit).
+pub fn figures(p: &Position, price: i64) -> Result<Figures, Overflow> {
     let v = valuation(p.quantity, price, p.cost_basis)?;
     let total_return =
         v.profit.checked_add(p.realized).and_then(|t| t.checked_add(p.dividends)).ok_or(Overflow)?;
