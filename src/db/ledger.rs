@@ -137,12 +137,11 @@ async fn bump(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
 
 /// The version of the user's ledger (0 before its first change).
 pub async fn version(db: impl Into<Ex<'_>>, user_id: i64) -> Result<i64, sqlx::Error> {
-    let found: Option<i64> = with_conn!(db, |c| sqlx::query_scalar(
-        "SELECT version FROM ledger_versions WHERE user_id = $1"
-    )
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)?;
+    let found: Option<i64> =
+        with_conn!(db, |c| sqlx::query_scalar("SELECT version FROM ledger_versions WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(c)
+            .await)?;
     Ok(found.unwrap_or(0))
 }
 
@@ -172,7 +171,8 @@ pub async fn posted(db: impl Into<Ex<'_>>, user_id: i64) -> Result<Vec<Posted>, 
     let mut out = Vec::new();
     for (holding_id, asset_id, text) in rows {
         for item in text.split(',') {
-            let entry = parse_posted(item).ok_or_else(|| sqlx::Error::Decode(format!("transaction {item:?}").into()))?;
+            let entry = parse_posted(item)
+                .ok_or_else(|| sqlx::Error::Decode(format!("transaction {item:?}").into()))?;
             out.push(Posted { holding_id, asset_id, entry });
         }
     }
@@ -377,7 +377,8 @@ pub async fn prices_held_by(
          WHERE h.user_id = $1 AND p.at < $2 GROUP BY p.asset_id",
         db.kind().pick("group_concat", "string_agg")
     );
-    let rows: Vec<(i64, String)> = with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).bind(to).fetch_all(c).await)?;
+    let rows: Vec<(i64, String)> =
+        with_conn!(db, |c| sqlx::query_as(&sql).bind(user_id).bind(to).fetch_all(c).await)?;
     let mut out = Vec::with_capacity(rows.len());
     for (asset_id, text) in rows {
         let mut points: Vec<(String, i64, i64)> = Vec::new();
