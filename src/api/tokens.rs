@@ -16,7 +16,7 @@ use crate::auth::{Client, SessionUser};
 use crate::db::api_tokens::{self, NewToken, TokenRow};
 use crate::db::{audit, Db};
 use crate::domain::audit::{Action, Details, TargetType};
-use crate::domain::{Fields, Scope};
+use crate::domain::{ClosedSet, Fields, Scope};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -407,8 +407,10 @@ async fn apply_patch(
         .role
         .as_deref()
         .and_then(|r| f.check("role", Role::parse(r).ok_or_else(|| "must be `user` or `admin`".to_owned())));
-    let permissions =
-        p.permissions.as_ref().and_then(|list| f.check("permissions", Permission::parse_names(list)));
+    let permissions = p
+        .permissions
+        .as_ref()
+        .and_then(|list| f.check("permissions", Permission::parse_set(list, "permission")));
     f.finish()?;
 
     // A user changing their own email proves it is them. The hash runs before the write

@@ -13,7 +13,7 @@ use crate::config::CookieSecure;
 use crate::db::audit::Event;
 use crate::db::{api_tokens, sessions, users::UserRow, Db};
 use crate::domain::audit::Action;
-use crate::domain::{Permission, Scope};
+use crate::domain::{ClosedSet, Permission, Scope};
 use crate::error::{stash, ApiError, ApiResult};
 use crate::App;
 

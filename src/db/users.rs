@@ -2,7 +2,7 @@
 
 use super::engine::{with_conn, Ex, Pool};
 use super::query::{contains_pattern, page_of, returning, timestamp, Filter, Listing};
-use crate::domain::{DisplayName, Email, Permission, Role, Username};
+use crate::domain::{ClosedSet, DisplayName, Email, Permission, Role, Username};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {

@@ -20,34 +20,6 @@ closed_set! {
     }
 }
 
-impl Permission {
-    /// A set of permissions as stored: comma-separated names in `Permission::ALL` order.
-    /// Unknown names (none are ever written) are skipped.
-    pub fn parse_list(stored: &str) -> Vec<Permission> {
-        let names: Vec<&str> = stored.split(',').collect();
-        Permission::ALL.iter().copied().filter(|p| names.contains(&p.as_str())).collect()
-    }
-
-    /// The stored form of a set of permissions.
-    pub fn join(list: &[Permission]) -> String {
-        Permission::ALL.iter().filter(|p| list.contains(p)).map(|p| p.as_str()).collect::<Vec<_>>().join(",")
-    }
-
-    /// Names as a client sent them → the set, or the problem naming the unknown ones.
-    pub fn parse_names(names: &[String]) -> Result<Vec<Permission>, String> {
-        let unknown: Vec<&str> =
-            names.iter().map(String::as_str).filter(|n| Permission::parse(n).is_none()).collect();
-        if !unknown.is_empty() {
-            return Err(format!(
-                "unknown permission(s): {}; known: {}",
-                unknown.join(", "),
-                Permission::names()
-            ));
-        }
-        Ok(Permission::ALL.iter().copied().filter(|p| names.iter().any(|n| n == p.as_str())).collect())
-    }
-}
-
 closed_set! {
     /// What a personal API token may do: `read` (every GET its user may make), `store` (the cart
     /// and orders), `markets` (the watchlist and portfolio), or one of its user's permissions.
@@ -72,27 +44,13 @@ impl Scope {
         Scope::parse(permission.as_str()).expect("every permission is a scope")
     }
 
-    /// A set of scopes as stored: comma-separated names in `Scope::ALL` order.
-    pub fn parse_list(stored: &str) -> Vec<Scope> {
-        let names: Vec<&str> = stored.split(',').collect();
-        Scope::ALL.iter().copied().filter(|s| names.contains(&s.as_str())).collect()
-    }
-
-    pub fn join(list: &[Scope]) -> String {
-        Scope::ALL.iter().filter(|s| list.contains(s)).map(|s| s.as_str()).collect::<Vec<_>>().join(",")
-    }
-
-    /// Names as a client sent them → the set, or the problem naming the unknown ones.
+    /// Names as a client sent them → the set (at least one), or the problem naming the unknown
+    /// ones.
     pub fn parse_names(names: &[String]) -> Result<Vec<Scope>, String> {
         if names.is_empty() {
             return Err(format!("must name at least one scope: {}", Scope::names()));
         }
-        let unknown: Vec<&str> =
-            names.iter().map(String::as_str).filter(|n| Scope::parse(n).is_none()).collect();
-        if !unknown.is_empty() {
-            return Err(format!("unknown scope(s): {}; known: {}", unknown.join(", "), Scope::names()));
-        }
-        Ok(Scope::ALL.iter().copied().filter(|s| names.iter().any(|n| n == s.as_str())).collect())
+        Scope::parse_set(names, "scope")
     }
 }
 
@@ -107,7 +65,9 @@ mod tests {
         assert_eq!(Permission::join(&list), "catalog:write,users:manage");
         assert_eq!(Permission::parse_list(""), []);
         let names = vec!["assets:write".to_owned(), "root".to_owned()];
-        assert!(Permission::parse_names(&names).unwrap_err().contains("root"));
+        assert!(Permission::parse_set(&names, "permission")
+            .unwrap_err()
+            .contains("unknown permission(s): root"));
         assert_eq!(Role::parse("admin"), Some(Role::Admin));
         assert_eq!(Role::names(), "user, admin");
     }

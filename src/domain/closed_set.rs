@@ -17,6 +17,29 @@ pub trait ClosedSet: Copy + Eq + Sized + 'static {
     fn names() -> String {
         Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
     }
+
+    /// A set as stored: comma-separated names in `ALL` order. Unknown names (none are ever
+    /// written) are skipped.
+    fn parse_list(stored: &str) -> Vec<Self> {
+        let names: Vec<&str> = stored.split(',').collect();
+        Self::ALL.iter().copied().filter(|v| names.contains(&v.as_str())).collect()
+    }
+
+    /// The stored form of a set.
+    fn join(list: &[Self]) -> String {
+        Self::ALL.iter().filter(|v| list.contains(v)).map(|v| v.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Names as a client sent them → the set (in `ALL` order, each once), or the problem naming
+    /// the unknown ones (`noun` is what they are, e.g. `permission`).
+    fn parse_set(names: &[String], noun: &str) -> Result<Vec<Self>, String> {
+        let unknown: Vec<&str> =
+            names.iter().map(String::as_str).filter(|n| Self::parse(n).is_none()).collect();
+        if !unknown.is_empty() {
+            return Err(format!("unknown {noun}(s): {}; known: {}", unknown.join(", "), Self::names()));
+        }
+        Ok(Self::ALL.iter().copied().filter(|v| names.iter().any(|n| n == v.as_str())).collect())
+    }
 }
 
 /// Declares a closed set: `closed_set! { /// docs  pub enum Name { Variant = "name", ... } }`.
